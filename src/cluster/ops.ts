@@ -1,0 +1,116 @@
+/**
+ * Operations built from ClusterClient primitives, shared by every implementation so that
+ * verification and draining behave the same on the simulator and on a real cluster.
+ */
+import type { Clock } from '../core/clock.js';
+import { QpError, isQpError } from '../core/errors.js';
+import {
+  type ClusterClient,
+  type DrainOptions,
+  type DrainResult,
+  type ReadyResult,
+  type WaitOptions,
+  listAll,
+} from './clusterClient.js';
+import { isDaemonSetPod, isMirrorPod } from './podStatus.js';
+
+const DEFAULT_POLL_MS = 1000;
+
+/**
+ * Polls the Deployment until it has exactly `replicas` pods, all Ready and all from the
+ * current template (and the controller has seen the latest spec), or fails with QP_ERR_TIMEOUT saying how far it got.
+ */
+export async function waitForWorkloadReady(
+  client: Pick<ClusterClient, 'getWorkload'>,
+  clock: Clock,
+  namespace: string,
+  name: string,
+  replicas: number,
+  options: WaitOptions,
+): Promise<ReadyResult> {
+  const startMs = clock.now();
+  const pollMs = options.pollIntervalMs ?? DEFAULT_POLL_MS;
+  for (;;) {
+    const dep = await client.getWorkload(namespace, name);
+    const status = dep.status ?? {};
+    const ready = status.readyReplicas ?? 0;
+    const total = status.replicas ?? 0;
+    // A rollout in progress is not done until every pod runs the current template.
+    const updated = status.updatedReplicas ?? total;
+    const observed = (status.observedGeneration ?? 0) >= (dep.metadata?.generation ?? 0);
+    const waitedMs = clock.now() - startMs;
+    if (observed && ready >= replicas && total <= replicas && updated >= replicas) {
+      return { namespace, name, replicas, readyReplicas: ready, waitedMs };
+    }
+    if (waitedMs >= options.timeoutMs) {
+      throw new QpError(
+        'QP_ERR_TIMEOUT',
+        `deployment ${namespace}/${name} has ${ready}/${replicas} pods ready (${total} pods in all) after ${options.timeoutMs} ms`,
+        {
+          namespace,
+          name,
+          replicas,
+          readyReplicas: ready,
+          totalReplicas: total,
+          timeoutMs: options.timeoutMs,
+        },
+      );
+    }
+    await clock.sleep(Math.min(pollMs, options.timeoutMs - waitedMs), options.signal);
+  }
+}
+
+/**
+ * Drains a node the way `kubectl drain` does: cordon it, leave DaemonSet and mirror pods
+ * alone, evict the rest through the Eviction API (so PodDisruptionBudgets are honoured),
+ * retry evictions a budget refused, and wait until the evicted pods are gone.
+ */
+export async function drainNode(
+  client: Pick<ClusterClient, 'cordonNode' | 'listPods' | 'evictPod'>,
+  clock: Clock,
+  node: string,
+  options: DrainOptions,
+): Promise<DrainResult> {
+  await client.cordonNode(node);
+  const startMs = clock.now();
+  const pollMs = options.pollIntervalMs ?? DEFAULT_POLL_MS;
+  const evicted = new Set<string>();
+  const skipped: DrainResult['skipped'] = [];
+  let lastRefusal = '';
+  for (;;) {
+    const pods = await listAll((o) => client.listPods(o), {
+      fieldSelector: `spec.nodeName=${node},status.phase!=Failed,status.phase!=Succeeded`,
+      limit: 100,
+    });
+    const remaining: string[] = [];
+    for (const pod of pods) {
+      const ns = pod.metadata?.namespace ?? 'default';
+      const key = `${ns}/${pod.metadata?.name ?? ''}`;
+      if (isDaemonSetPod(pod) || isMirrorPod(pod)) {
+        if (!skipped.some((s) => s.pod === key))
+          skipped.push({ pod: key, reason: isMirrorPod(pod) ? 'mirror' : 'daemonset' });
+        continue;
+      }
+      remaining.push(key);
+      if (pod.metadata?.deletionTimestamp) continue;
+      try {
+        await client.evictPod(ns, pod.metadata?.name ?? '');
+        evicted.add(key);
+      } catch (err) {
+        if (isQpError(err, 'QP_ERR_DISRUPTION_BUDGET')) lastRefusal = err.message;
+        else if (!isQpError(err, 'QP_ERR_NOT_FOUND')) throw err;
+      }
+    }
+    if (remaining.length === 0) return { node, evicted: [...evicted], skipped };
+    const waitedMs = clock.now() - startMs;
+    if (waitedMs >= options.timeoutMs) {
+      throw new QpError(
+        'QP_ERR_TIMEOUT',
+        `drain of node ${node} gave up after ${options.timeoutMs} ms with ${remaining.length} pods left (${remaining.join(', ')})` +
+          (lastRefusal ? `; last refusal: ${lastRefusal}` : ''),
+        { node, remaining, evicted: [...evicted] },
+      );
+    }
+    await clock.sleep(Math.min(pollMs, options.timeoutMs - waitedMs), options.signal);
+  }
+}
