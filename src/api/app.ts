@@ -1,0 +1,66 @@
+/**
+ * buildApp(deps): the Fastify application, separate from listening (ARCHITECTURE.md rule 5)
+ * so that tests call `app.inject` and the composition root decides where to listen.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import type { AppDeps } from './deps.js';
+import { installErrorHandling, sendError } from './errors.js';
+import { infoRoutes } from './routes/info.js';
+import { nodeRoutes } from './routes/nodes.js';
+import { podStatRoutes } from './routes/pod.js';
+import { podRoutes } from './routes/pods.js';
+import { installValidation } from './validation.js';
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger || undefined,
+    logger: deps.logger === undefined ? false : undefined,
+    // Requests are counted in metrics, not logged one by one: a log line per request costs
+    // more than most of qpilot's handlers.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+    // Errors raised before routing (a URL that cannot be decoded) bypass the error handler.
+    frameworkErrors: (error, _request, reply) => {
+      void sendError(reply, 400, `malformed URL: ${error.message}`, 'QP_ERR_INVALID_ARGUMENT');
+    },
+  });
+  installValidation(app);
+  installErrorHandling(app);
+
+  // The endpoint list of `GET /`, taken from the routes themselves so that it cannot drift.
+  const endpoints = new Map<string, string>();
+  app.addHook('onRoute', (route) => {
+    const schema: { summary?: string; hide?: boolean } | undefined = route.schema;
+    if (!schema?.summary || schema.hide) return;
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') endpoints.set(`${method} ${route.url}`, schema.summary);
+    }
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'qpilot',
+        version: deps.version,
+        description:
+          'Reinforcement-learning autopilot for Kubernetes workloads. Errors are `{"success": false, "error": "..."}`.',
+      },
+      tags: [
+        { name: 'service', description: 'Service information and health' },
+        { name: 'pods', description: 'Pods and the target Deployment' },
+        { name: 'nodes', description: 'Node capacity and commitments' },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  infoRoutes(app, deps, endpoints);
+  podRoutes(app, deps);
+  podStatRoutes(app, deps);
+  nodeRoutes(app, deps);
+  await app.ready();
+  return app;
+}

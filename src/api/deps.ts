@@ -1,0 +1,14 @@
+/** What the HTTP API is built from; `buildApp` never reaches for anything else. */
+import type { FastifyBaseLogger } from 'fastify';
+import type { ClusterClient } from '../cluster/clusterClient.js';
+import type { QpilotConfig } from '../config/config.js';
+import type { Clock } from '../core/clock.js';
+
+export interface AppDeps {
+  cluster: ClusterClient;
+  clock: Clock;
+  /** Read at request time, so that a configuration change applies to the next request. */
+  config: QpilotConfig;
+  version: string;
+  logger?: FastifyBaseLogger | false;
+}

@@ -1,0 +1,76 @@
+/** A small simulated cluster behind a built app, for route tests. */
+import type { FastifyInstance } from 'fastify';
+import type { ClusterClient } from '../../cluster/clusterClient.js';
+import { SimCluster } from '../../cluster/sim/simCluster.js';
+import { DEFAULT_CONFIG, type QpilotConfig } from '../../config/config.js';
+import { ManualClock } from '../../core/clock.js';
+import { Trace } from '../../traces/trace.js';
+import { buildApp } from '../app.js';
+
+export interface SimApp {
+  app: FastifyInstance;
+  sim: SimCluster;
+  clock: ManualClock;
+  config: QpilotConfig;
+  advance(ms: number): void;
+}
+
+export async function simApp(
+  options: { config?: Partial<QpilotConfig>; cluster?: (sim: SimCluster) => ClusterClient } = {},
+): Promise<SimApp> {
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  const sim = new SimCluster(clock, { seed: 'api' });
+  for (const name of ['node-1', 'node-2']) sim.addNode({ name, cpu: '4', memory: '16Gi' });
+  const load = new Trace('flat', Float64Array.from([0, 60]), Float64Array.from([60, 60]));
+  sim.createDeployment({
+    name: 'web',
+    replicas: 2,
+    labels: { app: 'web' },
+    containers: [
+      {
+        name: 'nginx',
+        image: 'nginx:1.27',
+        requests: { cpu: '250m', memory: '128Mi' },
+        limits: { cpu: '500m', memory: '256Mi' },
+      },
+    ],
+    model: { trace: load, noiseCv: 0 },
+  });
+  sim.createNamespace('prod');
+  sim.createDeployment({
+    namespace: 'prod',
+    name: 'api',
+    replicas: 1,
+    containers: [{ name: 'api', requests: { cpu: '500m', memory: '256Mi' } }],
+  });
+  clock.advance(120_000);
+  const config: QpilotConfig = {
+    ...DEFAULT_CONFIG,
+    namespaces: ['default'],
+    targetDeployment: 'web',
+    ...options.config,
+  };
+  const cluster = options.cluster ? options.cluster(sim) : sim;
+  const app = await buildApp({ cluster, clock, config, version: '0.0.0-test', logger: false });
+  return {
+    app,
+    sim,
+    clock,
+    config,
+    advance: (ms) => {
+      clock.advance(ms);
+      sim.sync();
+    },
+  };
+}
+
+/** A ClusterClient whose every call fails with `error`, built on a real one for its shape. */
+export function failingCluster(base: ClusterClient, error: () => Error): ClusterClient {
+  return new Proxy(base, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return () => Promise.reject(error());
+    },
+  });
+}

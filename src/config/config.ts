@@ -1,0 +1,138 @@
+/**
+ * The only module that reads environment variables (ARCHITECTURE.md rule 2). Flags win over
+ * the environment, the environment over defaults; every bad value is reported with the name
+ * of the variable or flag that carried it.
+ */
+import { invalidArgument } from '../core/errors.js';
+
+export interface QpilotConfig {
+  /** HTTP port of `qpilot serve`. */
+  port: number;
+  /** Address to listen on; loopback unless told otherwise. */
+  host: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Namespaces whose pods qpilot watches (seed 002's `namespaces`). */
+  namespaces: string[];
+  /** The Deployment the seed 004 routes act on when the request names none. */
+  targetNamespace: string;
+  targetDeployment?: string;
+  /** `demo`, or the path of a JSON scenario file for the simulated cluster. */
+  scenario: string;
+  /** How much faster than real time the simulated cluster runs under `serve`. */
+  simSpeed: number;
+  seed: string;
+  /** How long a computed node report may be served again. */
+  nodeReportTtlMs: number;
+}
+
+export const DEFAULT_CONFIG: QpilotConfig = {
+  port: 8080,
+  host: '127.0.0.1',
+  logLevel: 'info',
+  namespaces: ['default'],
+  targetNamespace: 'default',
+  scenario: 'demo',
+  simSpeed: 1,
+  seed: '1',
+  nodeReportTtlMs: 1000,
+};
+
+/** Values as they arrive from flags (commander) or the environment: strings, or already typed. */
+export type RawConfig = Partial<Record<keyof QpilotConfig, string | number | string[] | undefined>>;
+
+const ENV_NAMES: Record<keyof QpilotConfig, string> = {
+  port: 'PORT',
+  host: 'HOST',
+  logLevel: 'LOG_LEVEL',
+  namespaces: 'NAMESPACES',
+  targetNamespace: 'QPILOT_TARGET_NAMESPACE',
+  targetDeployment: 'QPILOT_TARGET_DEPLOYMENT',
+  scenario: 'QPILOT_SCENARIO',
+  simSpeed: 'QPILOT_SIM_SPEED',
+  seed: 'QPILOT_SEED',
+  nodeReportTtlMs: 'QPILOT_NODE_REPORT_TTL_MS',
+};
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+function integer(value: string | number, source: string, min: number, max: number): number {
+  const n = typeof value === 'number' ? value : Number(value.trim());
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw invalidArgument(`${source} must be an integer from ${min} to ${max}, got "${value}"`);
+  }
+  return n;
+}
+
+function positive(value: string | number, source: string): number {
+  const n = typeof value === 'number' ? value : Number(value.trim());
+  if (!Number.isFinite(n) || n <= 0)
+    throw invalidArgument(`${source} must be a number greater than 0, got "${value}"`);
+  return n;
+}
+
+function dnsLabel(value: string, source: string): string {
+  const v = value.trim();
+  if (!DNS_LABEL.test(v) || v.length > 63)
+    throw invalidArgument(`${source}: "${value}" is not a valid Kubernetes name`);
+  return v;
+}
+
+function list(value: string | string[], source: string): string[] {
+  const items = (Array.isArray(value) ? value : value.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (items.length === 0) throw invalidArgument(`${source} must name at least one namespace`);
+  return items.map((s) => dnsLabel(s, source));
+}
+
+/**
+ * Builds the configuration from flags and environment variables. `flagNames` says how each
+ * key is spelled on the command line, for error messages.
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  flags: RawConfig = {},
+  flagNames: Partial<Record<keyof QpilotConfig, string>> = {},
+): QpilotConfig {
+  const out: QpilotConfig = { ...DEFAULT_CONFIG, namespaces: [...DEFAULT_CONFIG.namespaces] };
+  for (const key of Object.keys(ENV_NAMES) as (keyof QpilotConfig)[]) {
+    const fromFlag = flags[key];
+    const raw = fromFlag ?? env[ENV_NAMES[key]];
+    if (raw === undefined || raw === '') continue;
+    const source = fromFlag !== undefined ? (flagNames[key] ?? `--${key}`) : ENV_NAMES[key];
+    const text = Array.isArray(raw) ? raw.join(',') : String(raw);
+    switch (key) {
+      case 'port':
+        out.port = integer(raw as string | number, source, 0, 65535);
+        break;
+      case 'nodeReportTtlMs':
+        out.nodeReportTtlMs = integer(raw as string | number, source, 0, 3_600_000);
+        break;
+      case 'simSpeed':
+        out.simSpeed = positive(raw as string | number, source);
+        break;
+      case 'logLevel':
+        if (!(LOG_LEVELS as readonly string[]).includes(text)) {
+          throw invalidArgument(`${source} must be one of ${LOG_LEVELS.join(', ')}, got "${text}"`);
+        }
+        out.logLevel = text as QpilotConfig['logLevel'];
+        break;
+      case 'namespaces':
+        out.namespaces = list(raw as string | string[], source);
+        break;
+      case 'targetNamespace':
+        out.targetNamespace = dnsLabel(text, source);
+        break;
+      case 'targetDeployment':
+        out.targetDeployment = dnsLabel(text, source);
+        break;
+      case 'host':
+      case 'scenario':
+      case 'seed':
+        out[key] = text.trim();
+        break;
+    }
+  }
+  return out;
+}
