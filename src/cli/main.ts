@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+/** The `qpilot` executable: runs the command line and turns failures into exit codes. */
+import { CommanderError } from 'commander';
+import { loadEnv } from '../config/env.js';
+import { isQpError } from '../core/errors.js';
+import { buildProgram } from './program.js';
+
+const io = {
+  stdout: (s: string) => void process.stdout.write(s),
+  stderr: (s: string) => void process.stderr.write(s),
+  env: loadEnv(),
+  cwd: process.cwd(),
+};
+
+// A failure inside a request handler never reaches here (the API answers it); anything that
+// does is logged and the process carries on serving.
+process.on('unhandledRejection', (reason) => {
+  io.stderr(
+    `qpilot: unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`,
+  );
+});
+
+try {
+  await buildProgram(io, (server) => {
+    const stop = () => {
+      server.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  }).parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode;
+  } else {
+    io.stderr(
+      `qpilot: ${isQpError(err) ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exitCode = 1;
+  }
+}

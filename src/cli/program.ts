@@ -1,0 +1,130 @@
+/** The `qpilot` command line (commander), built per call so that tests can run it in-process. */
+import { Command, Option } from 'commander';
+import { type QpilotConfig, type RawConfig, loadConfig } from '../config/config.js';
+import type { CliIo } from './io.js';
+import { createSimCluster } from './clusterFactory.js';
+import { printNodes } from './nodesCommand.js';
+import { type RunningServer, startServer } from './serve.js';
+import { type ImportFlags, importTraces, traceInfo } from './traceCommand.js';
+import { VERSION } from './version.js';
+
+const FLAG_NAMES: Partial<Record<keyof QpilotConfig, string>> = {
+  port: '--port',
+  host: '--host',
+  logLevel: '--log-level',
+  namespaces: '--namespaces',
+  targetNamespace: '--target-namespace',
+  targetDeployment: '--target-deployment',
+  scenario: '--scenario',
+  simSpeed: '--sim-speed',
+  seed: '--seed',
+  nodeReportTtlMs: '--node-report-ttl-ms',
+};
+
+function scenarioOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option(
+        '--scenario <name|file>',
+        'the simulated cluster: "demo" or a JSON scenario file (env QPILOT_SCENARIO)',
+      ),
+    )
+    .addOption(new Option('--seed <seed>', 'random seed of the simulation (env QPILOT_SEED)'));
+}
+
+export function buildProgram(io: CliIo, onServe?: (server: RunningServer) => void): Command {
+  const program = new Command('qpilot')
+    .description('A reinforcement-learning autopilot for Kubernetes workloads')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
+
+  scenarioOptions(
+    program
+      .command('serve')
+      .description('serve the REST API (and /docs) against the embedded simulated cluster')
+      .addOption(new Option('--port <port>', 'HTTP port (env PORT, default 8080)'))
+      .addOption(
+        new Option('--host <address>', 'address to listen on (env HOST, default 127.0.0.1)'),
+      )
+      .addOption(
+        new Option(
+          '--namespaces <list>',
+          'comma-separated namespaces to watch (env NAMESPACES, default "default")',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--target-namespace <name>',
+          'namespace of the target Deployment of /pod (env QPILOT_TARGET_NAMESPACE)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--target-deployment <name>',
+          'target Deployment of /pod (env QPILOT_TARGET_DEPLOYMENT)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--sim-speed <factor>',
+          'simulated seconds per real second (env QPILOT_SIM_SPEED, default 1)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--node-report-ttl-ms <ms>',
+          'how long GET /nodes may reuse a report (env QPILOT_NODE_REPORT_TTL_MS, default 1000)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--log-level <level>',
+          'fatal, error, warn, info, debug, trace or silent (env LOG_LEVEL)',
+        ),
+      ),
+  ).action(async (flags: RawConfig) => {
+    const config = loadConfig(io.env, flags, FLAG_NAMES);
+    // The demo's seed 004 routes act on its web Deployment unless told otherwise.
+    if (config.scenario === 'demo' && !config.targetDeployment) config.targetDeployment = 'web';
+    const server = await startServer(config, io.cwd);
+    onServe?.(server);
+  });
+
+  scenarioOptions(
+    program
+      .command('nodes')
+      .description(
+        "print each node's CPU and memory: allocatable, and what its pods request and limit",
+      )
+      .option('--json', 'print the JSON of GET /nodes instead of a table'),
+  ).action(async (flags: RawConfig & { json?: boolean }) => {
+    const { json, ...rest } = flags;
+    const config = loadConfig(io.env, rest, FLAG_NAMES);
+    const { sim } = await createSimCluster(config, io.cwd, false);
+    await printNodes(sim, io, json === true);
+  });
+
+  const trace = program
+    .command('trace')
+    .description('load traces: import published formats, describe canonical files');
+  trace
+    .command('import')
+    .description(
+      'convert traces (per-minute or hourly counts, Azure VM readings, canonical) to the canonical t,rps CSV',
+    )
+    .argument('<files...>', 'trace files to import')
+    .option('-o, --out <file>', 'write the (single) result here instead of standard output')
+    .option('--out-dir <dir>', 'write each result to DIR/NAME.csv')
+    .option('--peak-rps <rps>', 'rescale so that the peak is this many requests per second')
+    .option('--format <format>', 'auto, canonical, counts or azure', 'auto')
+    .option('--column <column>', 'for Azure VM readings: cpu (default) or memory')
+    .action((files: string[], flags: ImportFlags) => importTraces(files, flags, io));
+  trace
+    .command('info')
+    .description('points, step, duration, mean and peak of trace files')
+    .argument('<files...>', 'trace files')
+    .action((files: string[]) => traceInfo(files, io));
+
+  return program;
+}
