@@ -1,0 +1,33 @@
+/**
+ * A server for the GET /nodes benchmark, in its own process: `app` is qpilot's API over a
+ * simulated cluster of 100 nodes and 5,000 pods; `bare` is node:http returning the same
+ * report, precomputed.
+ */
+import { createServer } from 'node:http';
+import { buildApp } from '../src/api/app.js';
+import { buildNodeReport } from '../src/cluster/nodeReport.js';
+import { DEFAULT_CONFIG } from '../src/config/config.js';
+import { bigCluster } from './bigCluster.js';
+
+const mode = process.argv[2];
+const sim = bigCluster();
+if (mode === 'bare') {
+  const json = JSON.stringify(await buildNodeReport(sim));
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(json);
+  });
+  server.listen(0, '127.0.0.1', () => {
+    const { port } = server.address() as { port: number };
+    process.stdout.write(`LISTENING http://127.0.0.1:${port}/nodes\n`);
+  });
+} else {
+  const app = await buildApp({
+    cluster: sim,
+    clock: sim.clock,
+    config: { ...DEFAULT_CONFIG },
+    version: 'bench',
+  });
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  process.stdout.write(`LISTENING ${address}/nodes\n`);
+}

@@ -1,0 +1,24 @@
+/**
+ * `npm run bench [-- name...]`: runs the benchmarks (all by default), each printing JSON
+ * lines of figures. Compare figures within one run: these machines are noisy.
+ */
+import { nodesApi } from './nodesApi.js';
+import { simSpeed } from './simSpeed.js';
+
+const benches: Record<string, () => Promise<void>> = {
+  simSpeed: () => simSpeed(),
+  nodesApi: () => nodesApi(),
+};
+
+const wanted = process.argv.slice(2);
+for (const name of wanted) {
+  if (!benches[name]) {
+    process.stderr.write(
+      `unknown benchmark "${name}"; known: ${Object.keys(benches).join(', ')}\n`,
+    );
+    process.exit(2);
+  }
+}
+for (const [name, run] of Object.entries(benches)) {
+  if (wanted.length === 0 || wanted.includes(name)) await run();
+}
