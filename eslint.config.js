@@ -51,6 +51,11 @@ export default tseslint.config(
     rules: { 'no-restricted-properties': 'off', 'no-restricted-syntax': 'off' },
   },
   {
+    // Tests and benchmarks are linear scripts; their optional chains are not branching logic.
+    files: ['**/*.test.ts', 'src/**/testing/**', 'bench/**', 'test/**'],
+    rules: { complexity: 'off' },
+  },
+  {
     // core/ imports nothing outside core; policies never import a cluster implementation.
     files: ['src/core/**'],
     rules: { 'no-restricted-imports': ['error', { patterns: ['../*', '!./*'] }] },

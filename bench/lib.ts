@@ -44,7 +44,7 @@ export async function startChildServer(script: string, args: string[]): Promise<
   );
   let buffer = '';
   const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
       const m = /LISTENING (\S+)/.exec(buffer);
       if (m) resolve(m[1]!);

@@ -1,6 +1,6 @@
 /** Kubernetes objects in the shapes the seeds' APIs show them. */
 import type { PodMetric, V1Deployment, V1Pod } from '@kubernetes/client-node';
-import { podDisplayStatus } from '../cluster/podStatus.js';
+import { isPodReady, podDisplayStatus } from '../cluster/podStatus.js';
 import { parseCpu, parseMemory, podResourceTotals } from '../cluster/quantity.js';
 import { MIB } from '../core/units.js';
 
@@ -88,6 +88,51 @@ export function podDetailView(pod: V1Pod, metric: PodMetric | undefined) {
   };
 }
 
+interface Tally {
+  usedCpu: number;
+  usedMemory: number;
+  requestedCpu: number;
+  requestedMemory: number;
+  measured: number;
+  running: number;
+  ready: number;
+  statuses: Record<string, number>;
+}
+
+function tally(pods: V1Pod[], metrics: PodMetric[]): Tally {
+  const byName = new Map(metrics.map((m) => [m.metadata.name, m]));
+  const t: Tally = {
+    usedCpu: 0,
+    usedMemory: 0,
+    requestedCpu: 0,
+    requestedMemory: 0,
+    measured: 0,
+    running: 0,
+    ready: 0,
+    statuses: {},
+  };
+  for (const pod of pods) {
+    const status = podDisplayStatus(pod);
+    t.statuses[status] = (t.statuses[status] ?? 0) + 1;
+    if (pod.status?.phase === 'Running' && !pod.metadata?.deletionTimestamp) t.running++;
+    if (isPodReady(pod)) t.ready++;
+    const metric = byName.get(pod.metadata?.name ?? '');
+    if (!metric) continue;
+    // Utilisation as the HPA computes it: usage over requests, over the pods that have metrics.
+    const usage = podUsage(metric);
+    const totals = podResourceTotals(pod);
+    t.usedCpu += usage.cpuCores;
+    t.usedMemory += usage.memoryBytes;
+    t.requestedCpu += totals.cpuRequests / 1000;
+    t.requestedMemory += totals.memoryRequests;
+    t.measured++;
+  }
+  return t;
+}
+
+const percentOrNull = (used: number, requested: number, measured: number) =>
+  measured > 0 && requested > 0 ? round((used / requested) * 100, 2) : null;
+
 /** Seed 004's `GET /pod`: the target Deployment's utilisation and pod counts. */
 export function deploymentPodView(
   dep: V1Deployment,
@@ -95,47 +140,21 @@ export function deploymentPodView(
   metrics: PodMetric[],
   timestamp: string,
 ) {
-  const byName = new Map(metrics.map((m) => [m.metadata.name, m]));
-  let usedCpu = 0;
-  let usedMemory = 0;
-  let requestedCpu = 0;
-  let requestedMemory = 0;
-  let measured = 0;
-  let running = 0;
-  let ready = 0;
-  const statuses: Record<string, number> = {};
-  for (const pod of pods) {
-    const status = podDisplayStatus(pod);
-    statuses[status] = (statuses[status] ?? 0) + 1;
-    if (pod.status?.phase === 'Running' && !pod.metadata?.deletionTimestamp) running++;
-    if (pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) ready++;
-    const metric = byName.get(pod.metadata?.name ?? '');
-    if (!metric) continue;
-    // Utilisation as the HPA computes it: usage over requests, over the pods that have metrics.
-    const usage = podUsage(metric);
-    const totals = podResourceTotals(pod);
-    usedCpu += usage.cpuCores;
-    usedMemory += usage.memoryBytes;
-    requestedCpu += totals.cpuRequests / 1000;
-    requestedMemory += totals.memoryRequests;
-    measured++;
-  }
+  const t = tally(pods, metrics);
   return {
     success: true as const,
     namespace: dep.metadata?.namespace ?? '',
     deployment: dep.metadata?.name ?? '',
-    cpu_utilization_percent:
-      measured > 0 && requestedCpu > 0 ? round((usedCpu / requestedCpu) * 100, 2) : null,
-    memory_utilization_percent:
-      measured > 0 && requestedMemory > 0 ? round((usedMemory / requestedMemory) * 100, 2) : null,
-    cpu_usage_cores: measured > 0 ? round(usedCpu) : null,
-    memory_usage_mb: measured > 0 ? round(usedMemory / MIB, 2) : null,
-    running_pods: running,
-    ready_pods: ready,
+    cpu_utilization_percent: percentOrNull(t.usedCpu, t.requestedCpu, t.measured),
+    memory_utilization_percent: percentOrNull(t.usedMemory, t.requestedMemory, t.measured),
+    cpu_usage_cores: t.measured > 0 ? round(t.usedCpu) : null,
+    memory_usage_mb: t.measured > 0 ? round(t.usedMemory / MIB, 2) : null,
+    running_pods: t.running,
+    ready_pods: t.ready,
     total_pods: pods.length,
     desired_pods: dep.spec?.replicas ?? 0,
-    pods_with_metrics: measured,
-    pod_statuses: statuses,
+    pods_with_metrics: t.measured,
+    pod_statuses: t.statuses,
     timestamp,
   };
 }

@@ -2,6 +2,7 @@
  * Operations built from ClusterClient primitives, shared by every implementation so that
  * verification and draining behave the same on the simulator and on a real cluster.
  */
+import type { V1Pod } from '@kubernetes/client-node';
 import type { Clock } from '../core/clock.js';
 import { QpError, isQpError } from '../core/errors.js';
 import {
@@ -74,43 +75,59 @@ export async function drainNode(
   await client.cordonNode(node);
   const startMs = clock.now();
   const pollMs = options.pollIntervalMs ?? DEFAULT_POLL_MS;
-  const evicted = new Set<string>();
-  const skipped: DrainResult['skipped'] = [];
-  let lastRefusal = '';
+  const state: DrainState = { evicted: new Set(), skipped: [], lastRefusal: '' };
   for (;;) {
     const pods = await listAll((o) => client.listPods(o), {
       fieldSelector: `spec.nodeName=${node},status.phase!=Failed,status.phase!=Succeeded`,
       limit: 100,
     });
-    const remaining: string[] = [];
-    for (const pod of pods) {
-      const ns = pod.metadata?.namespace ?? 'default';
-      const key = `${ns}/${pod.metadata?.name ?? ''}`;
-      if (isDaemonSetPod(pod) || isMirrorPod(pod)) {
-        if (!skipped.some((s) => s.pod === key))
-          skipped.push({ pod: key, reason: isMirrorPod(pod) ? 'mirror' : 'daemonset' });
-        continue;
-      }
-      remaining.push(key);
-      if (pod.metadata?.deletionTimestamp) continue;
-      try {
-        await client.evictPod(ns, pod.metadata?.name ?? '');
-        evicted.add(key);
-      } catch (err) {
-        if (isQpError(err, 'QP_ERR_DISRUPTION_BUDGET')) lastRefusal = err.message;
-        else if (!isQpError(err, 'QP_ERR_NOT_FOUND')) throw err;
-      }
-    }
-    if (remaining.length === 0) return { node, evicted: [...evicted], skipped };
+    const remaining = await evictRound(client, pods, state);
+    if (remaining.length === 0)
+      return { node, evicted: [...state.evicted], skipped: state.skipped };
     const waitedMs = clock.now() - startMs;
     if (waitedMs >= options.timeoutMs) {
       throw new QpError(
         'QP_ERR_TIMEOUT',
         `drain of node ${node} gave up after ${options.timeoutMs} ms with ${remaining.length} pods left (${remaining.join(', ')})` +
-          (lastRefusal ? `; last refusal: ${lastRefusal}` : ''),
-        { node, remaining, evicted: [...evicted] },
+          (state.lastRefusal ? `; last refusal: ${state.lastRefusal}` : ''),
+        { node, remaining, evicted: [...state.evicted] },
       );
     }
     await clock.sleep(Math.min(pollMs, options.timeoutMs - waitedMs), options.signal);
   }
+}
+
+interface DrainState {
+  evicted: Set<string>;
+  skipped: DrainResult['skipped'];
+  lastRefusal: string;
+}
+
+/** One pass over the node's pods: evicts what may go; returns the pods still there. */
+async function evictRound(
+  client: Pick<ClusterClient, 'evictPod'>,
+  pods: V1Pod[],
+  state: DrainState,
+): Promise<string[]> {
+  const remaining: string[] = [];
+  for (const pod of pods) {
+    const ns = pod.metadata?.namespace ?? 'default';
+    const name = pod.metadata?.name ?? '';
+    const key = `${ns}/${name}`;
+    if (isDaemonSetPod(pod) || isMirrorPod(pod)) {
+      if (!state.skipped.some((s) => s.pod === key))
+        state.skipped.push({ pod: key, reason: isMirrorPod(pod) ? 'mirror' : 'daemonset' });
+      continue;
+    }
+    remaining.push(key);
+    if (pod.metadata?.deletionTimestamp) continue;
+    try {
+      await client.evictPod(ns, name);
+      state.evicted.add(key);
+    } catch (err) {
+      if (isQpError(err, 'QP_ERR_DISRUPTION_BUDGET')) state.lastRefusal = err.message;
+      else if (!isQpError(err, 'QP_ERR_NOT_FOUND')) throw err;
+    }
+  }
+  return remaining;
 }

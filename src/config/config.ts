@@ -86,6 +86,32 @@ function list(value: string | string[], source: string): string[] {
   return items.map((s) => dnsLabel(s, source));
 }
 
+type Parser = (
+  raw: string | number | string[],
+  source: string,
+  text: string,
+) => Partial<QpilotConfig>;
+
+const PARSERS: Record<keyof QpilotConfig, Parser> = {
+  port: (raw, source) => ({ port: integer(raw as string | number, source, 0, 65535) }),
+  nodeReportTtlMs: (raw, source) => ({
+    nodeReportTtlMs: integer(raw as string | number, source, 0, 3_600_000),
+  }),
+  simSpeed: (raw, source) => ({ simSpeed: positive(raw as string | number, source) }),
+  logLevel: (_raw, source, text) => {
+    if (!(LOG_LEVELS as readonly string[]).includes(text)) {
+      throw invalidArgument(`${source} must be one of ${LOG_LEVELS.join(', ')}, got "${text}"`);
+    }
+    return { logLevel: text as QpilotConfig['logLevel'] };
+  },
+  namespaces: (raw, source) => ({ namespaces: list(raw as string | string[], source) }),
+  targetNamespace: (_raw, source, text) => ({ targetNamespace: dnsLabel(text, source) }),
+  targetDeployment: (_raw, source, text) => ({ targetDeployment: dnsLabel(text, source) }),
+  host: (_raw, _source, text) => ({ host: text.trim() }),
+  scenario: (_raw, _source, text) => ({ scenario: text.trim() }),
+  seed: (_raw, _source, text) => ({ seed: text.trim() }),
+};
+
 /**
  * Builds the configuration from flags and environment variables. `flagNames` says how each
  * key is spelled on the command line, for error messages.
@@ -95,44 +121,14 @@ export function loadConfig(
   flags: RawConfig = {},
   flagNames: Partial<Record<keyof QpilotConfig, string>> = {},
 ): QpilotConfig {
-  const out: QpilotConfig = { ...DEFAULT_CONFIG, namespaces: [...DEFAULT_CONFIG.namespaces] };
+  let out: QpilotConfig = { ...DEFAULT_CONFIG, namespaces: [...DEFAULT_CONFIG.namespaces] };
   for (const key of Object.keys(ENV_NAMES) as (keyof QpilotConfig)[]) {
     const fromFlag = flags[key];
     const raw = fromFlag ?? env[ENV_NAMES[key]];
     if (raw === undefined || raw === '') continue;
     const source = fromFlag !== undefined ? (flagNames[key] ?? `--${key}`) : ENV_NAMES[key];
     const text = Array.isArray(raw) ? raw.join(',') : String(raw);
-    switch (key) {
-      case 'port':
-        out.port = integer(raw as string | number, source, 0, 65535);
-        break;
-      case 'nodeReportTtlMs':
-        out.nodeReportTtlMs = integer(raw as string | number, source, 0, 3_600_000);
-        break;
-      case 'simSpeed':
-        out.simSpeed = positive(raw as string | number, source);
-        break;
-      case 'logLevel':
-        if (!(LOG_LEVELS as readonly string[]).includes(text)) {
-          throw invalidArgument(`${source} must be one of ${LOG_LEVELS.join(', ')}, got "${text}"`);
-        }
-        out.logLevel = text as QpilotConfig['logLevel'];
-        break;
-      case 'namespaces':
-        out.namespaces = list(raw as string | string[], source);
-        break;
-      case 'targetNamespace':
-        out.targetNamespace = dnsLabel(text, source);
-        break;
-      case 'targetDeployment':
-        out.targetDeployment = dnsLabel(text, source);
-        break;
-      case 'host':
-      case 'scenario':
-      case 'seed':
-        out[key] = text.trim();
-        break;
-    }
+    out = { ...out, ...PARSERS[key](raw, source, text) };
   }
   return out;
 }

@@ -123,39 +123,40 @@ function checkFieldCount(row: Row, expected: number, file: string): void {
   }
 }
 
-export function parseTrace(text: string, file: string, options: ImportOptions): Trace {
-  const rows = splitRows(text);
-  const format = options.format && options.format !== 'auto' ? options.format : detect(rows, file);
-  const times: number[] = [];
-  const rates: number[] = [];
-  let data: Row[];
-  if (format === 'canonical') {
+interface Columns {
+  data: Row[];
+  times: number[];
+  rates: number[];
+}
+
+/** Reads each format's rows into times and values, checking every field. */
+const READERS: Record<Exclude<TraceFormat, 'auto'>, (rows: Row[], file: string, options: ImportOptions) => Columns> = {
+  canonical(rows, file) {
     const header = rows[0];
     if (!header || header.fields[0]?.text.trim() !== 't' || header.fields[1]?.text.trim() !== 'rps') {
       throw new TraceFormatError(file, header?.line ?? 1, 1, 'expected the header "t,rps"');
     }
-    data = rows.slice(1);
-    for (const row of data) {
-      checkFieldCount(row, 2, file);
-      times.push(numberAt(row, 0, file, 't'));
-      rates.push(numberAt(row, 1, file, 'rps'));
-    }
-  } else if (format === 'counts') {
-    data = rows.slice(1);
-    for (const row of data) {
-      checkFieldCount(row, 2, file);
-      times.push(timestampAt(row, file));
-      rates.push(numberAt(row, 1, file, 'count'));
-    }
-  } else {
-    data = rows;
+    const data = rows.slice(1);
+    for (const row of data) checkFieldCount(row, 2, file);
+    return { data, times: data.map((r) => numberAt(r, 0, file, 't')), rates: data.map((r) => numberAt(r, 1, file, 'rps')) };
+  },
+  counts(rows, file) {
+    const data = rows.slice(1);
+    for (const row of data) checkFieldCount(row, 2, file);
+    return { data, times: data.map((r) => timestampAt(r, file)), rates: data.map((r) => numberAt(r, 1, file, 'count')) };
+  },
+  azure(rows, file, options) {
     const col = options.column === 'memory' ? 2 : 1;
-    for (const row of data) {
-      checkFieldCount(row, 3, file);
-      times.push(numberAt(row, 0, file, 'seconds'));
-      rates.push(numberAt(row, col, file, options.column ?? 'cpu'));
-    }
-  }
+    const name = options.column ?? 'cpu';
+    for (const row of rows) checkFieldCount(row, 3, file);
+    return { data: rows, times: rows.map((r) => numberAt(r, 0, file, 'seconds')), rates: rows.map((r) => numberAt(r, col, file, name)) };
+  },
+};
+
+export function parseTrace(text: string, file: string, options: ImportOptions): Trace {
+  const rows = splitRows(text);
+  const format = options.format && options.format !== 'auto' ? options.format : detect(rows, file);
+  const { data, times, rates } = READERS[format](rows, file, options);
   if (times.length === 0) throw new TraceFormatError(file, (rows[0]?.line ?? 0) + 1, 1, 'the trace has no data rows');
   checkIncreasing(times, data, file);
   const t0 = times[0]!;

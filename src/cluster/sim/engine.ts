@@ -418,26 +418,16 @@ export class SimEngine {
       pod.phase === 'Succeeded'
     )
       return false;
-    if (pod.stuck === 'ImagePullBackOff') {
-      if (pod.waitingReason !== 'ImagePullBackOff') {
-        pod.waitingReason = 'ImagePullBackOff';
-        this.touch(pod);
-        return true;
-      }
-      return false;
-    }
+    if (pod.stuck === 'ImagePullBackOff') return this.holdImagePull(pod);
     let changed = false;
     if (pod.containerStartMs === null) {
       if (pod.backoffUntilMs !== null && tMs < pod.backoffUntilMs) return false;
-      pod.backoffUntilMs = null;
-      pod.containerStartMs = tMs;
-      pod.phase = 'Running';
-      pod.waitingReason = null;
-      pod.readyAtMs = tMs + (pod.owner?.model.startupDelayMs ?? 0);
+      this.startContainer(pod, tMs);
       changed = true;
     }
+    const runningMs = tMs - pod.containerStartMs!;
     if (pod.stuck === 'CrashLoopBackOff') {
-      if (tMs - pod.containerStartMs >= CRASH_RUN_MS) this.crash(pod, 'Error');
+      if (runningMs >= CRASH_RUN_MS) this.crash(pod, 'Error');
       return true;
     }
     if (!pod.ready && pod.readyAtMs !== null && tMs >= pod.readyAtMs) {
@@ -446,8 +436,7 @@ export class SimEngine {
       if (pod.owner?.rollingOut) pod.owner.needsReconcile = true;
       changed = true;
     }
-    if (pod.crashStreak > 0 && tMs - pod.containerStartMs >= CRASH_BACKOFF_RESET_MS)
-      pod.crashStreak = 0;
+    if (pod.crashStreak > 0 && runningMs >= CRASH_BACKOFF_RESET_MS) pod.crashStreak = 0;
     if (changed) {
       this.touch(pod);
       if (pod.owner) this.touch(pod.owner);
@@ -455,110 +444,151 @@ export class SimEngine {
     return changed;
   }
 
+  private holdImagePull(pod: PodState): boolean {
+    if (pod.waitingReason === 'ImagePullBackOff') return false;
+    pod.waitingReason = 'ImagePullBackOff';
+    this.touch(pod);
+    return true;
+  }
+
+  private startContainer(pod: PodState, tMs: number): void {
+    pod.backoffUntilMs = null;
+    pod.containerStartMs = tMs;
+    pod.phase = 'Running';
+    pod.waitingReason = null;
+    pod.readyAtMs = tMs + (pod.owner?.model.startupDelayMs ?? 0);
+  }
+
+  /** Reused every tick, so that the hot loop allocates nothing. */
+  private readonly scratch = {
+    ready: 0,
+    cores: -1,
+    uniform: true,
+    cpuRequestM: 0,
+    memoryRequestB: 0,
+    served: 0,
+    cpu: 0,
+    memory: 0,
+  };
+
   /** Lifecycle, then the load model: traffic spread evenly over Ready pods. */
   private stepDeployment(dep: DeploymentState, tMs: number, dt: number): void {
     const m = dep.model;
+    this.surveyPods(dep, tMs);
+    const rps = this.offeredRps(dep, tMs, dt);
+    const sc = this.scratch;
+    const p95 = this.p95Ms(dep, rps);
+    this.serve(dep, sc.ready > 0 ? rps / sc.ready : 0, dt);
+    const dropped = Math.max(0, rps - sc.served);
+    const dropRatio = rps > 0 ? dropped / rps : 0;
+    const tel = dep.telemetry;
+    tel.simulatedSeconds += dt;
+    tel.offeredRequests += rps * dt;
+    tel.servedRequests += sc.served * dt;
+    tel.droppedRequests += dropped * dt;
+    tel.cpuRequestCoreSeconds += (sc.cpuRequestM / 1000) * dt;
+    tel.memoryRequestByteSeconds += sc.memoryRequestB * dt;
+    if (rps > 0 && (p95 > m.sloLatencyMs || dropRatio > m.sloMaxDropRatio))
+      tel.sloViolationSeconds += dt;
+    const sample: TickSample = tel.last;
+    sample.tMs = tMs;
+    sample.rps = rps;
+    sample.readyPods = sc.ready;
+    sample.pods = dep.pods.length;
+    sample.p95LatencyMs = p95;
+    sample.dropRatio = dropRatio;
+    sample.cpuUsageCores = sc.cpu;
+    sample.cpuRequestCores = sc.cpuRequestM / 1000;
+    sample.memoryUsageBytes = sc.memory;
+    for (const listener of dep.listeners) listener(sample);
+  }
+
+  /** Steps every pod's lifecycle and counts what the tick needs: ready pods, their CPU, requests. */
+  private surveyPods(dep: DeploymentState, tMs: number): void {
+    const sc = this.scratch;
+    sc.ready = 0;
+    sc.cores = -1;
+    sc.uniform = true;
+    sc.cpuRequestM = 0;
+    sc.memoryRequestB = 0;
     const pods = dep.pods;
-    let readyCount = 0;
-    let uniformCores = -1;
-    let uniform = true;
-    let cpuRequestM = 0;
-    let memoryRequestB = 0;
     for (let i = 0; i < pods.length; i++) {
       const pod = pods[i]!;
       this.stepLifecycle(pod, tMs);
       if (pod.phase !== 'Failed' && pod.phase !== 'Succeeded') {
-        cpuRequestM += pod.cpuRequestM;
-        memoryRequestB += pod.memoryRequestB;
+        sc.cpuRequestM += pod.cpuRequestM;
+        sc.memoryRequestB += pod.memoryRequestB;
       }
-      if (pod.ready) {
-        readyCount++;
-        const cores = servingCores(pod);
-        if (uniformCores < 0) uniformCores = cores;
-        else if (cores !== uniformCores) uniform = false;
-      }
+      if (!pod.ready) continue;
+      sc.ready++;
+      const cores = servingCores(pod);
+      if (sc.cores < 0) sc.cores = cores;
+      else if (cores !== sc.cores) sc.uniform = false;
     }
+  }
 
-    let rps = 0;
-    if (m.trace) {
-      // A tick stands for the interval that ends at tMs; its load is the rate at the interval's start.
-      const intervalStartSec = (tMs - dt * 1000 - dep.loadStartMs) / 1000;
-      rps = m.trace.rpsAt(m.traceOffsetSec + intervalStartSec, m.loop) * m.loadScale;
-      if (m.noiseCv > 0) rps *= Math.max(0, 1 + m.noiseCv * dep.noise.normal());
+  /** The trace's rate for the interval ending at tMs (its rate at the interval's start), scaled and noised. */
+  private offeredRps(dep: DeploymentState, tMs: number, dt: number): number {
+    const m = dep.model;
+    if (!m.trace) return 0;
+    const intervalStartSec = (tMs - dt * 1000 - dep.loadStartMs) / 1000;
+    const rps = m.trace.rpsAt(m.traceOffsetSec + intervalStartSec, m.loop) * m.loadScale;
+    return m.noiseCv > 0 ? rps * Math.max(0, 1 + m.noiseCv * dep.noise.normal()) : rps;
+  }
+
+  private p95Ms(dep: DeploymentState, rps: number): number {
+    const m = dep.model;
+    const sc = this.scratch;
+    if (sc.ready === 0) return rps > 0 ? Number.POSITIVE_INFINITY : 0;
+    const lambda = rps / sc.ready;
+    if (!(lambda > 0)) return 0;
+    if (sc.uniform)
+      return m.baseLatencyMs + mm1P95QueueMs(lambda, sc.cores / m.cpuSecondsPerRequest);
+    const lambdas: number[] = [];
+    const mus: number[] = [];
+    for (const pod of dep.pods) {
+      if (!pod.ready) continue;
+      lambdas.push(lambda);
+      mus.push(servingCores(pod) / m.cpuSecondsPerRequest);
     }
+    return m.baseLatencyMs + mixtureP95QueueMs(lambdas, mus);
+  }
+
+  /** Each Ready pod serves what it can of `lambda`; usage, memory and OOM kills follow. */
+  private serve(dep: DeploymentState, lambda: number, dt: number): void {
+    const m = dep.model;
+    const sc = this.scratch;
     const idleCores = m.idleCpuMillicores / 1000;
-    let served = 0;
-    let p95 = 0;
-    let cpuUsage = 0;
-    let memoryUsage = 0;
-    if (readyCount === 0) {
-      p95 = rps > 0 ? Number.POSITIVE_INFINITY : 0;
-    } else {
-      const lambda = rps / readyCount;
-      if (uniform) {
-        const mu = uniformCores / m.cpuSecondsPerRequest;
-        p95 = lambda > 0 ? m.baseLatencyMs + mm1P95QueueMs(lambda, mu) : 0;
-      } else {
-        const lambdas: number[] = [];
-        const mus: number[] = [];
-        for (const pod of pods) {
-          if (!pod.ready) continue;
-          lambdas.push(lambda);
-          mus.push(servingCores(pod) / m.cpuSecondsPerRequest);
-        }
-        p95 = lambda > 0 ? m.baseLatencyMs + mixtureP95QueueMs(lambdas, mus) : 0;
-      }
-    }
-    const lambda = readyCount > 0 ? rps / readyCount : 0;
+    sc.served = 0;
+    sc.cpu = 0;
+    sc.memory = 0;
+    const pods = dep.pods;
     for (let i = 0; i < pods.length; i++) {
       const pod = pods[i]!;
       if (pod.containerStartMs === null || pod.deletionMs !== null) {
         pod.cpuCores = 0;
         continue;
       }
-      if (!pod.ready) {
-        pod.cpuCores = idleCores;
-        pod.memoryB = m.memoryBaseBytes;
-      } else {
+      if (pod.ready) {
         const cores = servingCores(pod);
         const mu = cores / m.cpuSecondsPerRequest;
-        const s = Math.min(lambda, mu);
-        served += s;
-        pod.cpuCores = Math.min(cores, idleCores + s * m.cpuSecondsPerRequest);
+        const served = Math.min(lambda, mu);
+        sc.served += served;
+        pod.cpuCores = Math.min(cores, idleCores + served * m.cpuSecondsPerRequest);
         pod.memoryB = m.memoryBaseBytes + m.memoryPerInflightBytes * mm1InFlight(lambda, mu);
         const limit = pod.containers[0]?.memoryLimitB ?? 0;
         if (limit > 0 && pod.memoryB > limit) {
           this.crash(pod, 'OOMKilled');
           dep.telemetry.oomKills++;
         }
+      } else {
+        pod.cpuCores = idleCores;
+        pod.memoryB = m.memoryBaseBytes;
       }
       pod.cumCpuCoreSec += pod.cpuCores * dt;
-      cpuUsage += pod.cpuCores;
-      memoryUsage += pod.memoryB;
+      sc.cpu += pod.cpuCores;
+      sc.memory += pod.memoryB;
     }
-
-    const dropped = Math.max(0, rps - served);
-    const dropRatio = rps > 0 ? dropped / rps : 0;
-    const tel = dep.telemetry;
-    tel.simulatedSeconds += dt;
-    tel.offeredRequests += rps * dt;
-    tel.servedRequests += served * dt;
-    tel.droppedRequests += dropped * dt;
-    tel.cpuRequestCoreSeconds += (cpuRequestM / 1000) * dt;
-    tel.memoryRequestByteSeconds += memoryRequestB * dt;
-    if (rps > 0 && (p95 > m.sloLatencyMs || dropRatio > m.sloMaxDropRatio))
-      tel.sloViolationSeconds += dt;
-    const sample: TickSample = tel.last;
-    sample.tMs = tMs;
-    sample.rps = rps;
-    sample.readyPods = readyCount;
-    sample.pods = pods.length;
-    sample.p95LatencyMs = p95;
-    sample.dropRatio = dropRatio;
-    sample.cpuUsageCores = cpuUsage;
-    sample.cpuRequestCores = cpuRequestM / 1000;
-    sample.memoryUsageBytes = memoryUsage;
-    for (const listener of dep.listeners) listener(sample);
   }
 
   /** metrics-server's scrape: the cumulative CPU counter and the working set of every running pod. */
