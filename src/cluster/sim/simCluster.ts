@@ -32,6 +32,7 @@ import type {
 } from '../clusterClient.js';
 import { drainNode, waitForWorkloadReady } from '../ops.js';
 import { formatCpu, formatMemory, parseCpu, parseMemory } from '../quantity.js';
+import { applyResourceChanges } from '../resourceChanges.js';
 import {
   matchesFields,
   parseFieldSelector,
@@ -737,49 +738,12 @@ export function mergeResources(
   changes: ContainerResourcesMap,
   what: string,
 ): ContainerState[] {
-  const names = Object.keys(changes ?? {});
-  if (names.length === 0) throw invalidArgument(`no container resources given for ${what}`);
-  for (const n of names) {
-    if (!current.some((c) => c.name === n)) {
-      throw invalidArgument(
-        `${what} has no container "${n}" (it has ${current.map((c) => `"${c.name}"`).join(', ')})`,
-      );
-    }
-  }
-  return current.map((c) => {
-    const change = changes[c.name];
-    if (!change) return c;
-    const requests = { ...c.requests };
-    const limits = { ...c.limits };
-    for (const [kind, target] of [
-      ['requests', requests],
-      ['limits', limits],
-    ] as const) {
-      const given = change[kind];
-      if (given === undefined) continue;
-      if (typeof given !== 'object' || given === null)
-        throw invalidArgument(`${what}: container "${c.name}" ${kind} must be an object`);
-      for (const [res, q] of Object.entries(given)) {
-        if (res !== 'cpu' && res !== 'memory')
-          throw invalidArgument(
-            `${what}: container "${c.name}" has unknown resource "${res}" in ${kind}`,
-          );
-        if (q === undefined) continue;
-        target[res] =
-          res === 'cpu' ? formatCpu(parseCpu(String(q))) : formatMemory(parseMemory(String(q)));
-      }
-    }
-    const next = withNumbers({ name: c.name, image: c.image, requests, limits });
-    if (next.cpuLimitM > 0 && next.cpuRequestM > next.cpuLimitM) {
-      throw invalidArgument(
-        `${what}: container "${c.name}" cpu request ${requests.cpu} must be less than or equal to its limit ${limits.cpu}`,
-      );
-    }
-    if (next.memoryLimitB > 0 && next.memoryRequestB > next.memoryLimitB) {
-      throw invalidArgument(
-        `${what}: container "${c.name}" memory request ${requests.memory} must be less than or equal to its limit ${limits.memory}`,
-      );
-    }
-    return next;
-  });
+  const asKube = current.map((c) => ({
+    name: c.name,
+    resources: { requests: { ...c.requests }, limits: { ...c.limits } },
+  }));
+  const { containers } = applyResourceChanges(asKube, changes, what);
+  return containers.map((c, i) =>
+    withNumbers({ name: c.name, image: current[i]!.image, requests: c.requests, limits: c.limits }),
+  );
 }

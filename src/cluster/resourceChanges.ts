@@ -1,0 +1,101 @@
+/**
+ * Validates and normalises a requested change of container resources (seed 002's resize
+ * body) against the containers it applies to, the way the API server would judge it: known
+ * containers only, cpu and memory only, well-formed quantities, requests not above limits.
+ */
+import { invalidArgument } from '../core/errors.js';
+import type { ContainerResourcesMap, ResourceQuantities } from './clusterClient.js';
+import { formatCpu, formatMemory, parseCpu, parseMemory } from './quantity.js';
+
+export interface ContainerResourcesLike {
+  name: string;
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+}
+
+export interface MergedContainer {
+  name: string;
+  requests: ResourceQuantities;
+  limits: ResourceQuantities;
+}
+
+function normalise(resource: string, q: unknown, where: string): string {
+  if (resource !== 'cpu' && resource !== 'memory')
+    throw invalidArgument(`${where} has unknown resource "${resource}"`);
+  if (typeof q !== 'string' && typeof q !== 'number')
+    throw invalidArgument(
+      `${where} ${resource} must be a quantity string such as "250m" or "128Mi"`,
+    );
+  return resource === 'cpu' ? formatCpu(parseCpu(String(q))) : formatMemory(parseMemory(String(q)));
+}
+
+/**
+ * The containers after the change, and the change itself with its quantities normalised
+ * ("0.5" becomes "500m", "1.5Gi" "1536Mi"). Throws QP_ERR_INVALID_ARGUMENT naming the problem.
+ */
+export function applyResourceChanges(
+  current: readonly ContainerResourcesLike[],
+  changes: ContainerResourcesMap,
+  what: string,
+): { containers: MergedContainer[]; changes: ContainerResourcesMap } {
+  if (!changes || typeof changes !== 'object' || Object.keys(changes).length === 0) {
+    throw invalidArgument(`no container resources given for ${what}`);
+  }
+  for (const name of Object.keys(changes)) {
+    if (!current.some((c) => c.name === name)) {
+      throw invalidArgument(
+        `${what} has no container "${name}" (it has ${current.map((c) => `"${c.name}"`).join(', ')})`,
+      );
+    }
+  }
+  const normalised: ContainerResourcesMap = {};
+  const containers = current.map((c) => {
+    const requests: ResourceQuantities = {
+      ...(c.resources?.requests as ResourceQuantities | undefined),
+    };
+    const limits: ResourceQuantities = {
+      ...(c.resources?.limits as ResourceQuantities | undefined),
+    };
+    const change = changes[c.name];
+    if (change) {
+      if (typeof change !== 'object' || change === null)
+        throw invalidArgument(
+          `${what}: container "${c.name}" must be an object with requests and/or limits`,
+        );
+      const out: { requests?: ResourceQuantities; limits?: ResourceQuantities } = {};
+      for (const kind of ['requests', 'limits'] as const) {
+        const given: unknown = change[kind];
+        if (given === undefined) continue;
+        if (typeof given !== 'object' || given === null)
+          throw invalidArgument(`${what}: container "${c.name}" ${kind} must be an object`);
+        const target = kind === 'requests' ? requests : limits;
+        const part: ResourceQuantities = {};
+        for (const [resource, q] of Object.entries(given)) {
+          const value = normalise(resource, q, `${what}: container "${c.name}" ${kind}`);
+          target[resource as 'cpu' | 'memory'] = value;
+          part[resource as 'cpu' | 'memory'] = value;
+        }
+        out[kind] = part;
+      }
+      for (const key of Object.keys(change)) {
+        if (key !== 'requests' && key !== 'limits')
+          throw invalidArgument(
+            `${what}: container "${c.name}" has unknown field "${key}" (requests or limits)`,
+          );
+      }
+      normalised[c.name] = out;
+    }
+    for (const resource of ['cpu', 'memory'] as const) {
+      const req = requests[resource];
+      const lim = limits[resource];
+      if (req === undefined || lim === undefined) continue;
+      const parse = resource === 'cpu' ? parseCpu : parseMemory;
+      if (parse(req) > parse(lim)) {
+        throw invalidArgument(
+          `${what}: container "${c.name}" ${resource} request ${req} must be less than or equal to its limit ${lim}`,
+        );
+      }
+    }
+    return { name: c.name, requests, limits };
+  });
+  return { containers, changes: normalised };
+}
