@@ -2,7 +2,7 @@
  * Operations built from ClusterClient primitives, shared by every implementation so that
  * verification and draining behave the same on the simulator and on a real cluster.
  */
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { Clock } from '../core/clock.js';
 import { QpError, isQpError } from '../core/errors.js';
 import {
@@ -32,7 +32,16 @@ export async function waitForWorkloadReady(
   const startMs = clock.now();
   const pollMs = options.pollIntervalMs ?? DEFAULT_POLL_MS;
   for (;;) {
-    const dep = await client.getWorkload(namespace, name);
+    let dep: V1Deployment;
+    try {
+      dep = await client.getWorkload(namespace, name);
+    } catch (err) {
+      // A blip of the API server is not the end of a verification: look again until the deadline.
+      if (!isQpError(err, 'QP_ERR_UNAVAILABLE') || clock.now() - startMs >= options.timeoutMs)
+        throw err;
+      await clock.sleep(pollMs, options.signal);
+      continue;
+    }
     const status = dep.status ?? {};
     const ready = status.readyReplicas ?? 0;
     const total = status.replicas ?? 0;
@@ -125,7 +134,9 @@ async function evictRound(
       await client.evictPod(ns, name);
       state.evicted.add(key);
     } catch (err) {
-      if (isQpError(err, 'QP_ERR_DISRUPTION_BUDGET')) state.lastRefusal = err.message;
+      // A budget refusal, or a pod whose namespace is being deleted, is tried again next round.
+      if (isQpError(err, 'QP_ERR_DISRUPTION_BUDGET') || isQpError(err, 'QP_ERR_CONFLICT'))
+        state.lastRefusal = err.message;
       else if (!isQpError(err, 'QP_ERR_NOT_FOUND')) throw err;
     }
   }

@@ -310,8 +310,18 @@ export function runClusterClientContract(name: string, make: () => Promise<Contr
             parseCpu(dep.spec?.template?.spec?.containers?.[0]?.resources?.limits?.cpu ?? '0'),
           ).toBe(300);
         }
+        // A template change replaces the pod, so ask again for one that exists now.
+        await h.settle(
+          h.client.waitForWorkloadReady(h.namespace, 'web', 1, {
+            timeoutMs: h.readyTimeoutMs,
+            pollIntervalMs: 500,
+          }),
+        );
+        const [current] = await podsOf(h, 'web');
         await expectCode(
-          h.client.resizePod(h.namespace, name, { nope: { limits: { cpu: '1' } } }),
+          h.client.resizePod(h.namespace, current!.metadata!.name!, {
+            nope: { limits: { cpu: '1' } },
+          }),
           'QP_ERR_INVALID_ARGUMENT',
           'nope',
         );
