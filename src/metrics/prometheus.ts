@@ -1,0 +1,120 @@
+/**
+ * An optional metric source over Prometheus' HTTP API (PromQL), as seed 000 uses it: CPU and
+ * memory of a Deployment's pods from cAdvisor's series, and its request latency from a
+ * histogram. Queries are templates, so that they can follow whatever the cluster exports.
+ */
+import type { Clock } from '../core/clock.js';
+import { QpError } from '../core/errors.js';
+
+export interface PromQueries {
+  cpuCores: string;
+  memoryBytes: string;
+  latencyP95Seconds: string;
+}
+
+/** `$namespace` and `$pods` (a regular expression of the Deployment's pod names) are filled in. */
+export const DEFAULT_QUERIES: PromQueries = {
+  cpuCores:
+    'sum(rate(container_cpu_usage_seconds_total{namespace="$namespace",pod=~"$pods",container!=""}[1m]))',
+  memoryBytes:
+    'sum(container_memory_working_set_bytes{namespace="$namespace",pod=~"$pods",container!=""})',
+  latencyP95Seconds:
+    'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{namespace="$namespace",pod=~"$pods"}[1m])))',
+};
+
+export interface WorkloadSignals {
+  cpuCores: number | null;
+  memoryBytes: number | null;
+  latencyP95Ms: number | null;
+}
+
+interface PromResponse {
+  status?: string;
+  error?: string;
+  errorType?: string;
+  data?: {
+    resultType?: string;
+    result?: { metric?: Record<string, string>; value?: [number, string] }[] | [number, string];
+  };
+}
+
+/** The regular expression that matches a Deployment's pods: NAME-<template hash>-<suffix>. */
+export function podRegex(deployment: string): string {
+  return `${deployment.replace(/[.]/g, '\\\\.')}-[a-z0-9]+-[a-z0-9]+`;
+}
+
+export class PrometheusSource {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly clock: Clock,
+    private readonly options: { timeoutMs?: number; queries?: Partial<PromQueries> } = {},
+  ) {}
+
+  /** The value of an instant query: the sum of a vector's samples, a scalar, or null when empty. */
+  async query(promql: string): Promise<number | null> {
+    const url = `${this.baseUrl}/api/v1/query?query=${encodeURIComponent(promql)}&time=${this.clock.now() / 1000}`;
+    let res: Response;
+    try {
+      res = await fetch(url, { signal: AbortSignal.timeout(this.options.timeoutMs ?? 5_000) });
+    } catch (err) {
+      throw new QpError(
+        'QP_ERR_UNAVAILABLE',
+        `Prometheus at ${this.baseUrl} is unreachable: ${(err as Error).message}`,
+        undefined,
+        { cause: err },
+      );
+    }
+    let body: PromResponse;
+    try {
+      body = (await res.json()) as PromResponse;
+    } catch {
+      throw new QpError(
+        'QP_ERR_UNAVAILABLE',
+        `Prometheus at ${this.baseUrl} answered HTTP ${res.status} without JSON`,
+      );
+    }
+    if (body.status !== 'success') {
+      const code =
+        res.status === 400 || res.status === 422 ? 'QP_ERR_INVALID_ARGUMENT' : 'QP_ERR_UNAVAILABLE';
+      throw new QpError(
+        code,
+        `Prometheus refused the query ${promql}: ${body.errorType ?? ''} ${body.error ?? `HTTP ${res.status}`}`.trim(),
+      );
+    }
+    const result = body.data?.result;
+    if (
+      body.data?.resultType === 'scalar' &&
+      Array.isArray(result) &&
+      typeof result[1] === 'string'
+    )
+      return finite(Number(result[1]));
+    if (!Array.isArray(result) || result.length === 0) return null;
+    let sum = 0;
+    let any = false;
+    for (const sample of result as { value?: [number, string] }[]) {
+      const v = Number(sample.value?.[1]);
+      if (Number.isFinite(v)) {
+        sum += v;
+        any = true;
+      }
+    }
+    return any ? sum : null;
+  }
+
+  /** CPU cores, working-set bytes and p95 latency (ms) of a Deployment's pods. */
+  async workloadSignals(namespace: string, deployment: string): Promise<WorkloadSignals> {
+    const q = { ...DEFAULT_QUERIES, ...this.options.queries };
+    const fill = (t: string) =>
+      t.replaceAll('$namespace', namespace).replaceAll('$pods', podRegex(deployment));
+    const [cpuCores, memoryBytes, latency] = await Promise.all([
+      this.query(fill(q.cpuCores)),
+      this.query(fill(q.memoryBytes)),
+      this.query(fill(q.latencyP95Seconds)),
+    ]);
+    return { cpuCores, memoryBytes, latencyP95Ms: latency === null ? null : latency * 1000 };
+  }
+}
+
+function finite(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
