@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ClusterClient } from '../cluster/clusterClient.js';
 import type { QpilotConfig } from '../config/config.js';
 import type { Clock } from '../core/clock.js';
+import type { PrometheusSource } from '../metrics/prometheus.js';
 
 export interface AppDeps {
   cluster: ClusterClient;
@@ -11,4 +12,6 @@ export interface AppDeps {
   config: QpilotConfig;
   version: string;
   logger?: FastifyBaseLogger | false;
+  /** Request latency, CPU and memory from Prometheus, when one is configured. */
+  prometheus?: PrometheusSource;
 }

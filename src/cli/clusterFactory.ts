@@ -1,6 +1,6 @@
 /**
- * Makes the cluster a command talks to. For now that is the embedded simulated cluster,
- * built from the demo scenario or a scenario file.
+ * Makes the cluster a command talks to: the embedded simulated cluster (the demo scenario or a
+ * scenario file), or a real one through KubeCluster.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
@@ -18,6 +18,11 @@ import type { QpilotConfig } from '../config/config.js';
 import { type Clock, ManualClock, RealClock, ScaledClock } from '../core/clock.js';
 import { QpError, invalidArgument } from '../core/errors.js';
 import { BUNDLED_TRACES_DIR, loadTraceFile } from '../traces/files.js';
+import type { ClusterClient } from '../cluster/clusterClient.js';
+import { KubeCluster } from '../cluster/kube/kubeCluster.js';
+import { loadKubeConfig, runningInCluster } from '../cluster/kube/kubeConfig.js';
+import { withRetry } from '../cluster/retry.js';
+import { Rng } from '../core/rng.js';
 
 export async function loadScenario(
   ref: string,
@@ -82,4 +87,61 @@ export async function createSimCluster(
   buildScenario(sim, scenario, traces);
   sim.sync();
   return { sim, clock, scenario };
+}
+
+/**
+ * `auto` means: a real cluster when there is reason to think one is meant — in-cluster
+ * credentials, KUBERNETES_IN_CLUSTER=true, or an explicit --kubeconfig or --context — and the
+ * simulator otherwise, so that `npm start` never touches a cluster by surprise.
+ */
+export function resolveClusterKind(
+  config: QpilotConfig,
+  env: Record<string, string | undefined>,
+): 'sim' | 'kube' {
+  if (config.cluster !== 'auto') return config.cluster;
+  if (config.inCluster === 'true' || config.kubeconfig || config.context) return 'kube';
+  if (config.inCluster === 'auto' && runningInCluster({ env })) return 'kube';
+  return 'sim';
+}
+
+export interface ClusterSetup {
+  cluster: ClusterClient;
+  clock: Clock;
+  /** What is behind the cluster, for the startup log. */
+  description: string;
+  /** The simulator, when the cluster is simulated (serve keeps it moving). */
+  sim?: SimCluster;
+}
+
+export async function createCluster(
+  config: QpilotConfig,
+  io: { cwd: string; env: Record<string, string | undefined> },
+  live: boolean,
+  onRetry?: (method: string, attempt: number, error: Error) => void,
+): Promise<ClusterSetup> {
+  if (resolveClusterKind(config, io.env) === 'sim') {
+    const { sim, clock, scenario } = await createSimCluster(config, io.cwd, live);
+    return { cluster: sim, clock, sim, description: `the simulated cluster "${scenario.name}"` };
+  }
+  const loaded = loadKubeConfig({
+    inCluster: config.inCluster,
+    kubeconfigPath: config.kubeconfig,
+    context: config.context,
+    env: io.env,
+  });
+  const clock = new RealClock();
+  const kube = new KubeCluster(loaded.kc, clock, { requestTimeoutMs: config.kubeRequestTimeoutMs });
+  const cluster = withRetry(kube, {
+    clock,
+    rng: new Rng('kube-retry'),
+    attempts: 3,
+    baseDelayMs: 100,
+    maxDelayMs: 1000,
+    onRetry,
+  });
+  return {
+    cluster,
+    clock,
+    description: `the Kubernetes API server ${loaded.server} (${loaded.source})`,
+  };
 }

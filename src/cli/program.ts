@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { type QpilotConfig, type RawConfig, loadConfig } from '../config/config.js';
 import type { CliIo } from './io.js';
-import { createSimCluster } from './clusterFactory.js';
+import { createCluster } from './clusterFactory.js';
 import { printNodes } from './nodesCommand.js';
 import { type RunningServer, startServer } from './serve.js';
 import { type ImportFlags, importTraces, traceInfo } from './traceCommand.js';
@@ -19,10 +19,43 @@ const FLAG_NAMES: Partial<Record<keyof QpilotConfig, string>> = {
   simSpeed: '--sim-speed',
   seed: '--seed',
   nodeReportTtlMs: '--node-report-ttl-ms',
+  cluster: '--cluster',
+  kubeconfig: '--kubeconfig',
+  context: '--context',
+  inCluster: '--in-cluster',
+  kubeRequestTimeoutMs: '--kube-timeout-ms',
+  prometheusUrl: '--prometheus-url',
 };
 
-function scenarioOptions(cmd: Command): Command {
+function clusterOptions(cmd: Command): Command {
   return cmd
+    .addOption(
+      new Option(
+        '--cluster <kind>',
+        'auto, sim or kube (env QPILOT_CLUSTER; auto: kube with --kubeconfig, --context or in a pod)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--kubeconfig <file>',
+        'kubeconfig of a real cluster (else KUBECONFIG, else ~/.kube/config)',
+      ),
+    )
+    .addOption(
+      new Option('--context <name>', 'kubeconfig context to use (env QPILOT_KUBE_CONTEXT)'),
+    )
+    .addOption(
+      new Option(
+        '--in-cluster <auto|true|false>',
+        "use the pod's service account (env KUBERNETES_IN_CLUSTER)",
+      ),
+    )
+    .addOption(
+      new Option(
+        '--kube-timeout-ms <ms>',
+        'timeout of one Kubernetes API request (env QPILOT_KUBE_TIMEOUT_MS, default 10000)',
+      ),
+    )
     .addOption(
       new Option(
         '--scenario <name|file>',
@@ -39,10 +72,10 @@ export function buildProgram(io: CliIo, onServe?: (server: RunningServer) => voi
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
 
-  scenarioOptions(
+  clusterOptions(
     program
       .command('serve')
-      .description('serve the REST API (and /docs) against the embedded simulated cluster')
+      .description('serve the REST API (and /docs) against the simulated cluster or a real one')
       .addOption(new Option('--port <port>', 'HTTP port (env PORT, default 8080)'))
       .addOption(
         new Option('--host <address>', 'address to listen on (env HOST, default 127.0.0.1)'),
@@ -79,19 +112,23 @@ export function buildProgram(io: CliIo, onServe?: (server: RunningServer) => voi
       )
       .addOption(
         new Option(
+          '--prometheus-url <url>',
+          'a Prometheus for request latency, CPU and memory (env PROMETHEUS_URL)',
+        ),
+      )
+      .addOption(
+        new Option(
           '--log-level <level>',
           'fatal, error, warn, info, debug, trace or silent (env LOG_LEVEL)',
         ),
       ),
   ).action(async (flags: RawConfig) => {
     const config = loadConfig(io.env, flags, FLAG_NAMES);
-    // The demo's seed 004 routes act on its web Deployment unless told otherwise.
-    if (config.scenario === 'demo' && !config.targetDeployment) config.targetDeployment = 'web';
-    const server = await startServer(config, io.cwd);
+    const server = await startServer(config, io);
     onServe?.(server);
   });
 
-  scenarioOptions(
+  clusterOptions(
     program
       .command('nodes')
       .description(
@@ -101,8 +138,8 @@ export function buildProgram(io: CliIo, onServe?: (server: RunningServer) => voi
   ).action(async (flags: RawConfig & { json?: boolean }) => {
     const { json, ...rest } = flags;
     const config = loadConfig(io.env, rest, FLAG_NAMES);
-    const { sim } = await createSimCluster(config, io.cwd, false);
-    await printNodes(sim, io, json === true);
+    const { cluster } = await createCluster(config, io, false);
+    await printNodes(cluster, io, json === true);
   });
 
   const trace = program

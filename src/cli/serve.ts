@@ -6,7 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildApp } from '../api/app.js';
 import type { QpilotConfig } from '../config/config.js';
-import { createSimCluster } from './clusterFactory.js';
+import { PrometheusSource } from '../metrics/prometheus.js';
+import { createCluster } from './clusterFactory.js';
 import { VERSION } from './version.js';
 
 export interface RunningServer {
@@ -15,24 +16,39 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: QpilotConfig, cwd: string): Promise<RunningServer> {
+export async function startServer(
+  config: QpilotConfig,
+  io: { cwd: string; env: Record<string, string | undefined> },
+): Promise<RunningServer> {
   const logger = pino({ level: config.logLevel, base: { service: 'qpilot' } });
-  const { sim, clock, scenario } = await createSimCluster(config, cwd, true);
+  const { cluster, clock, sim, description } = await createCluster(
+    config,
+    io,
+    true,
+    (method, attempt, error) =>
+      logger.warn({ method, attempt, err: error.message }, 'Kubernetes API call failed; retrying'),
+  );
+  // The demo's seed 004 routes act on its web Deployment unless told otherwise.
+  if (sim && config.scenario === 'demo' && !config.targetDeployment)
+    config.targetDeployment = 'web';
   // The simulation also advances between requests, so that its load and pods move smoothly.
-  const ticker = setInterval(() => sim.sync(), 1000);
-  ticker.unref();
-  const app = await buildApp({ cluster: sim, clock, config, version: VERSION, logger });
+  const ticker = sim ? setInterval(() => sim.sync(), 1000) : undefined;
+  ticker?.unref();
+  const prometheus = config.prometheusUrl
+    ? new PrometheusSource(config.prometheusUrl, clock)
+    : undefined;
+  const app = await buildApp({ cluster, clock, config, version: VERSION, logger, prometheus });
   const address = await app.listen({ port: config.port, host: config.host });
   const url = address.replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
   logger.info(
-    { url, scenario: scenario.name, simSpeed: config.simSpeed },
-    `qpilot ${VERSION} serving the simulated cluster "${scenario.name}" on ${url} (API docs: ${url}/docs)`,
+    { url, cluster: description },
+    `qpilot ${VERSION} serving ${description} on ${url} (API docs: ${url}/docs)`,
   );
   return {
     app,
     url,
     close: async () => {
-      clearInterval(ticker);
+      if (ticker) clearInterval(ticker);
       await app.close();
     },
   };

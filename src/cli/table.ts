@@ -11,6 +11,7 @@ export function formatTable(header: string[], rows: string[][]): string {
 
 /** Bytes as kubectl-like text: Gi or Mi with up to one decimal. */
 export function humanBytes(value: number): string {
+  if (value === 0) return '0';
   const gi = value / 2 ** 30;
   if (gi >= 1) return `${Number(gi.toFixed(1))}Gi`;
   const mi = value / 2 ** 20;

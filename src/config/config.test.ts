@@ -45,6 +45,35 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL must be one of/);
   });
 
+  it('reads how to reach a real cluster and a Prometheus', () => {
+    const env = {
+      QPILOT_CLUSTER: 'kube',
+      KUBERNETES_IN_CLUSTER: 'TRUE',
+      PROMETHEUS_URL: 'http://127.0.0.1:9090/',
+      QPILOT_KUBE_TIMEOUT_MS: '2500',
+    };
+    expect(loadConfig(env)).toMatchObject({
+      cluster: 'kube',
+      inCluster: 'true',
+      prometheusUrl: 'http://127.0.0.1:9090',
+      kubeRequestTimeoutMs: 2500,
+    });
+    expect(loadConfig({}, { kubeconfig: '/tmp/k', context: 'prod' })).toMatchObject({
+      kubeconfig: '/tmp/k',
+      context: 'prod',
+      cluster: 'auto',
+    });
+    expect(() => loadConfig({ QPILOT_CLUSTER: 'gke' })).toThrow(
+      'QPILOT_CLUSTER must be one of auto, sim, kube, got "gke"',
+    );
+    expect(() => loadConfig({ PROMETHEUS_URL: 'ftp://x' })).toThrow(
+      /PROMETHEUS_URL must be an http\(s\) URL/,
+    );
+    expect(() => loadConfig({ KUBERNETES_IN_CLUSTER: 'maybe' })).toThrow(
+      /KUBERNETES_IN_CLUSTER must be one of/,
+    );
+  });
+
   it('does not share the default namespace list between configurations', () => {
     const a = loadConfig({});
     a.namespaces.push('x');

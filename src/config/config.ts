@@ -23,6 +23,17 @@ export interface QpilotConfig {
   seed: string;
   /** How long a computed node report may be served again. */
   nodeReportTtlMs: number;
+  /** Which cluster: the simulator, a real one, or `auto` (real when a kubeconfig or in-cluster credentials are given). */
+  cluster: 'auto' | 'sim' | 'kube';
+  /** A kubeconfig file; KUBECONFIG and ~/.kube/config are the fallbacks. */
+  kubeconfig?: string;
+  context?: string;
+  /** Seed 002's KUBERNETES_IN_CLUSTER: use the pod's service account. */
+  inCluster: 'auto' | 'true' | 'false';
+  /** How long one Kubernetes API request may take. */
+  kubeRequestTimeoutMs: number;
+  /** An optional Prometheus for CPU, memory and latency (seed 000), e.g. http://prometheus:9090. */
+  prometheusUrl?: string;
 }
 
 export const DEFAULT_CONFIG: QpilotConfig = {
@@ -35,6 +46,9 @@ export const DEFAULT_CONFIG: QpilotConfig = {
   simSpeed: 1,
   seed: '1',
   nodeReportTtlMs: 1000,
+  cluster: 'auto',
+  inCluster: 'auto',
+  kubeRequestTimeoutMs: 10_000,
 };
 
 /** Values as they arrive from flags (commander) or the environment: strings, or already typed. */
@@ -51,6 +65,12 @@ const ENV_NAMES: Record<keyof QpilotConfig, string> = {
   simSpeed: 'QPILOT_SIM_SPEED',
   seed: 'QPILOT_SEED',
   nodeReportTtlMs: 'QPILOT_NODE_REPORT_TTL_MS',
+  cluster: 'QPILOT_CLUSTER',
+  kubeconfig: 'QPILOT_KUBECONFIG',
+  context: 'QPILOT_KUBE_CONTEXT',
+  inCluster: 'KUBERNETES_IN_CLUSTER',
+  kubeRequestTimeoutMs: 'QPILOT_KUBE_TIMEOUT_MS',
+  prometheusUrl: 'PROMETHEUS_URL',
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -86,6 +106,25 @@ function list(value: string | string[], source: string): string[] {
   return items.map((s) => dnsLabel(s, source));
 }
 
+function oneOf<T extends string>(value: string, source: string, allowed: readonly T[]): T {
+  const v = value.trim();
+  if (!(allowed as readonly string[]).includes(v))
+    throw invalidArgument(`${source} must be one of ${allowed.join(', ')}, got "${value}"`);
+  return v as T;
+}
+
+function httpUrl(value: string, source: string): string {
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw invalidArgument(`${source} must be an http(s) URL, got "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw invalidArgument(`${source} must be an http(s) URL, got "${value}"`);
+  return url.toString().replace(/\/$/, '');
+}
+
 type Parser = (
   raw: string | number | string[],
   source: string,
@@ -110,6 +149,18 @@ const PARSERS: Record<keyof QpilotConfig, Parser> = {
   host: (_raw, _source, text) => ({ host: text.trim() }),
   scenario: (_raw, _source, text) => ({ scenario: text.trim() }),
   seed: (_raw, _source, text) => ({ seed: text.trim() }),
+  cluster: (_raw, source, text) => ({
+    cluster: oneOf(text, source, ['auto', 'sim', 'kube'] as const),
+  }),
+  kubeconfig: (_raw, _source, text) => ({ kubeconfig: text.trim() }),
+  context: (_raw, _source, text) => ({ context: text.trim() }),
+  inCluster: (_raw, source, text) => ({
+    inCluster: oneOf(text.toLowerCase(), source, ['auto', 'true', 'false'] as const),
+  }),
+  kubeRequestTimeoutMs: (raw, source) => ({
+    kubeRequestTimeoutMs: integer(raw as string | number, source, 100, 600_000),
+  }),
+  prometheusUrl: (_raw, source, text) => ({ prometheusUrl: httpUrl(text, source) }),
 };
 
 /**

@@ -42,6 +42,9 @@ const PodStat = Type.Object({
   desired_pods: Type.Integer(),
   pods_with_metrics: Type.Integer(),
   pod_statuses: Type.Record(Type.String(), Type.Integer()),
+  request_latency_p95_ms: Nullable(
+    Type.Number({ description: 'From Prometheus, when PROMETHEUS_URL is set' }),
+  ),
   timestamp: Type.String(),
 });
 
@@ -82,7 +85,19 @@ export function podStatRoutes(app: FastifyInstance, deps: AppDeps): void {
         limit: 500,
       });
       const metrics = await deps.cluster.podMetrics({ namespace, labelSelector });
-      return deploymentPodView(dep, pods, metrics, new Date(deps.clock.now()).toISOString());
+      let latency: number | null = null;
+      if (deps.prometheus) {
+        try {
+          latency = (await deps.prometheus.workloadSignals(namespace, deployment)).latencyP95Ms;
+        } catch (err) {
+          // Latency is a bonus: without Prometheus the rest of the answer still stands.
+          request.log.warn({ err: (err as Error).message }, 'Prometheus did not answer');
+        }
+      }
+      return {
+        ...deploymentPodView(dep, pods, metrics, new Date(deps.clock.now()).toISOString()),
+        request_latency_p95_ms: latency,
+      };
     },
   );
 }
