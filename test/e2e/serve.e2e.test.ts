@@ -1,0 +1,125 @@
+/** `qpilot serve --kubeconfig FILE` serving the read API of the real cluster. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createDeployment,
+  createNamespace,
+  deleteNamespace,
+  e2eEnv,
+  eventually,
+  kubeCluster,
+  nodeNames,
+  uniqueName,
+} from './lib/e2eEnv.js';
+import { type ServeProcess, startServe } from './lib/serve.js';
+
+const namespace = uniqueName('serve');
+let serve: ServeProcess;
+
+beforeAll(async () => {
+  await createNamespace(namespace);
+  await createDeployment({
+    namespace,
+    name: 'web',
+    replicas: 2,
+    cpuRequest: '200m',
+    memoryRequest: '128Mi',
+    cpuLimit: '400m',
+    usageCpu: '100m',
+    usageMemory: '64Mi',
+  });
+  await kubeCluster(e2eEnv().kubeconfig).waitForWorkloadReady(namespace, 'web', 2, {
+    timeoutMs: 60_000,
+  });
+  serve = await startServe(['--kubeconfig', e2eEnv().kubeconfig, '--namespaces', namespace]);
+});
+
+afterAll(async () => {
+  await serve?.stop();
+  await deleteNamespace(namespace);
+});
+
+describe('qpilot serve --kubeconfig', () => {
+  it('says which cluster it serves and that it is healthy', async () => {
+    expect((await serve.get('/')).body).toMatchObject({ service: 'qpilot', cluster: 'kube' });
+    expect((await serve.get('/health')).body).toMatchObject({
+      status: 'healthy',
+      checks: { cluster: { kind: 'kube', status: 'ok' } },
+    });
+    expect(serve.output()).toMatch(
+      /serving the Kubernetes API server https:\/\/127\.0\.0\.1:\d+ \(kubeconfig /,
+    );
+  });
+
+  it("lists the watched namespace's pods and details one with its usage", async () => {
+    const pods = await serve.get('/pods');
+    expect(pods.status).toBe(200);
+    const list = pods.body.pods as {
+      name: string;
+      namespace: string;
+      status: string;
+      node_name: string;
+      owner: { kind: string };
+    }[];
+    expect(list).toHaveLength(2);
+    expect(
+      list.every(
+        (p) => p.namespace === namespace && p.status === 'Running' && p.owner.kind === 'ReplicaSet',
+      ),
+    ).toBe(true);
+    const detail = await eventually(
+      'usage of a pod',
+      async () => {
+        const d = await serve.get(`/pods/${namespace}/${list[0]!.name}`);
+        return (d.body.metrics as { cpu_usage_cores: number | null }).cpu_usage_cores !== null
+          ? d
+          : undefined;
+      },
+      120_000,
+      2_000,
+    );
+    expect(detail.body).toMatchObject({
+      success: true,
+      resources: { cpu_requests_cores: 0.2, memory_requests_mb: 128, cpu_limits_cores: 0.4 },
+    });
+    expect((detail.body.metrics as { cpu_usage_cores: number }).cpu_usage_cores).toBeCloseTo(
+      0.1,
+      2,
+    );
+  });
+
+  it("reports the Deployment's utilisation and the nodes' commitments", async () => {
+    const pod = await eventually(
+      'utilisation of web',
+      async () => {
+        const r = await serve.get(`/pod?namespace=${namespace}&deployment=web`);
+        return r.body.pods_with_metrics === 2 ? r : undefined;
+      },
+      120_000,
+      2_000,
+    );
+    expect(pod.body).toMatchObject({
+      deployment: 'web',
+      running_pods: 2,
+      ready_pods: 2,
+      total_pods: 2,
+      desired_pods: 2,
+    });
+    // 100m used of 200m requested; the kwok controller's rates jitter by a percent or so.
+    expect(pod.body.cpu_utilization_percent as number).toBeGreaterThan(45);
+    expect(pod.body.cpu_utilization_percent as number).toBeLessThan(55);
+    const nodes = await serve.get('/nodes');
+    expect((nodes.body.Nodes as { NodeName: string }[]).map((n) => n.NodeName).sort()).toEqual(
+      nodeNames().sort(),
+    );
+  });
+
+  it('answers unknown namespaces and pods with 404s that name them', async () => {
+    expect(await serve.get('/pods/ghost-ns/x')).toEqual({
+      status: 404,
+      body: { success: false, error: 'namespace "ghost-ns" not found', code: 'QP_ERR_NOT_FOUND' },
+    });
+    const pod = await serve.get(`/pods/${namespace}/ghost`);
+    expect(pod.status).toBe(404);
+    expect(pod.body.error).toBe(`pods "${namespace}/ghost" not found`);
+  });
+});
