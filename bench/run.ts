@@ -2,12 +2,15 @@
  * `npm run bench [-- name...]`: runs the benchmarks (all by default), each printing JSON
  * lines of figures. Compare figures within one run: these machines are noisy.
  */
+import { kubeList } from './kubeList.js';
 import { nodesApi } from './nodesApi.js';
 import { simSpeed } from './simSpeed.js';
 
 const benches: Record<string, () => Promise<void>> = {
   simSpeed: () => simSpeed(),
   nodesApi: () => nodesApi(),
+  // Builds the e2e control plane the first time (minutes), then starts a 50-node cluster.
+  kubeList: () => kubeList(),
 };
 
 const wanted = process.argv.slice(2);
