@@ -2,7 +2,8 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/clock.js';
 import { QpError } from '../core/errors.js';
-import { waitForWorkloadReady } from './ops.js';
+import { SimCluster } from './sim/simCluster.js';
+import { safeScale, waitForWorkloadReady } from './ops.js';
 
 const deployment = (ready: number, total: number, updated = total): V1Deployment => ({
   metadata: { generation: 2 },
@@ -56,6 +57,86 @@ describe('waitForWorkloadReady', () => {
     ).rejects.toMatchObject({
       code: 'QP_ERR_TIMEOUT',
       message: 'deployment ns/web has 3/3 pods ready (3 pods in all) after 5000 ms',
+    });
+  });
+});
+
+describe('safeScale', () => {
+  function sim() {
+    const clock = new ManualClock(0);
+    const cluster = new SimCluster(clock, { seed: 1 });
+    cluster.addNode({ name: 'n', cpu: '8', memory: '32Gi' });
+    cluster.createDeployment({
+      name: 'web',
+      replicas: 1,
+      containers: [{ name: 'c', requests: { cpu: '100m', memory: '64Mi' } }],
+      model: { startupDelayMs: 5_000 },
+    });
+    return { clock, cluster };
+  }
+
+  it('scales within the bounds and verifies readiness', async () => {
+    const { clock, cluster } = sim();
+    const result = await clock.settle(
+      safeScale(cluster, 'default', 'web', 3, {
+        minReplicas: 1,
+        maxReplicas: 5,
+        timeoutMs: 60_000,
+      }),
+    );
+    expect(result).toMatchObject({
+      previousReplicas: 1,
+      replicas: 3,
+      requestedReplicas: 3,
+      readyReplicas: 3,
+      clamped: false,
+    });
+  });
+
+  it('holds the target within [min, max] and says so', async () => {
+    const { clock, cluster } = sim();
+    expect(
+      await clock.settle(
+        safeScale(cluster, 'default', 'web', 50, {
+          minReplicas: 1,
+          maxReplicas: 4,
+          timeoutMs: 60_000,
+        }),
+      ),
+    ).toMatchObject({
+      replicas: 4,
+      requestedReplicas: 50,
+      clamped: true,
+    });
+    expect(
+      await clock.settle(
+        safeScale(cluster, 'default', 'web', 0, {
+          minReplicas: 2,
+          maxReplicas: 4,
+          timeoutMs: 60_000,
+        }),
+      ),
+    ).toMatchObject({
+      replicas: 2,
+      clamped: true,
+    });
+  });
+
+  it('rejects nonsense bounds and fails verification with a coded timeout', async () => {
+    const { clock, cluster } = sim();
+    await expect(
+      safeScale(cluster, 'default', 'web', 2, { minReplicas: 5, maxReplicas: 1, timeoutMs: 1 }),
+    ).rejects.toThrow(/0 <= min <= max/);
+    await expect(
+      clock.settle(
+        safeScale(cluster, 'default', 'web', 3, {
+          minReplicas: 1,
+          maxReplicas: 5,
+          timeoutMs: 2_000,
+        }),
+      ),
+    ).rejects.toMatchObject({
+      code: 'QP_ERR_TIMEOUT',
     });
   });
 });

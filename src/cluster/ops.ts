@@ -4,7 +4,7 @@
  */
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { Clock } from '../core/clock.js';
-import { QpError, isQpError } from '../core/errors.js';
+import { QpError, invalidArgument, isQpError } from '../core/errors.js';
 import {
   type ClusterClient,
   type DrainOptions,
@@ -68,6 +68,55 @@ export async function waitForWorkloadReady(
     }
     await clock.sleep(Math.min(pollMs, options.timeoutMs - waitedMs), options.signal);
   }
+}
+
+export interface SafeScaleOptions extends WaitOptions {
+  minReplicas: number;
+  maxReplicas: number;
+}
+
+export interface SafeScaleResult extends ReadyResult {
+  previousReplicas: number;
+  /** What was asked for, before the bounds. */
+  requestedReplicas: number;
+  /** True when the bounds changed the request. */
+  clamped: boolean;
+}
+
+/**
+ * Seed 000's safe scale: the target is held within [min, max], set through the scale
+ * subresource, and verified: it resolves once the Deployment is Ready at the target and
+ * fails with QP_ERR_TIMEOUT otherwise.
+ */
+export async function safeScale(
+  client: Pick<ClusterClient, 'scaleWorkload' | 'waitForWorkloadReady'>,
+  namespace: string,
+  name: string,
+  requestedReplicas: number,
+  options: SafeScaleOptions,
+): Promise<SafeScaleResult> {
+  const { minReplicas, maxReplicas } = options;
+  if (!Number.isInteger(requestedReplicas))
+    throw invalidArgument(`replicas must be an integer, got ${requestedReplicas}`);
+  if (
+    !Number.isInteger(minReplicas) ||
+    !Number.isInteger(maxReplicas) ||
+    minReplicas < 0 ||
+    maxReplicas < minReplicas
+  ) {
+    throw invalidArgument(
+      `replica bounds must be integers with 0 <= min <= max, got [${minReplicas}, ${maxReplicas}]`,
+    );
+  }
+  const replicas = Math.min(maxReplicas, Math.max(minReplicas, requestedReplicas));
+  const scaled = await client.scaleWorkload(namespace, name, replicas);
+  const ready = await client.waitForWorkloadReady(namespace, name, replicas, options);
+  return {
+    ...ready,
+    previousReplicas: scaled.previousReplicas,
+    requestedReplicas,
+    clamped: replicas !== requestedReplicas,
+  };
 }
 
 /**

@@ -3,10 +3,12 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAll } from '../../src/cluster/clusterClient.js';
 import { buildNodeReport } from '../../src/cluster/nodeReport.js';
+import { safeScale } from '../../src/cluster/ops.js';
 import { parseCpu, parseMemory } from '../../src/cluster/quantity.js';
 import { isQpError } from '../../src/core/errors.js';
 import {
   ROOT,
+  adminApis,
   createDeployment,
   createNamespace,
   deleteNamespace,
@@ -47,17 +49,19 @@ describe('KubeCluster on a real API server', () => {
     });
     const k = cluster();
     await k.waitForWorkloadReady(namespace, 'scaled', 1, { timeoutMs: 60_000 });
-    expect(await k.scaleWorkload(namespace, 'scaled', 5)).toEqual({
-      namespace,
-      name: 'scaled',
-      previousReplicas: 1,
-      replicas: 5,
-    });
-    const ready = await k.waitForWorkloadReady(namespace, 'scaled', 5, {
+    // Seed 000's safe scale: bounded, applied through the scale subresource, verified.
+    const result = await safeScale(k, namespace, 'scaled', 5, {
+      minReplicas: 1,
+      maxReplicas: 10,
       timeoutMs: 60_000,
       pollIntervalMs: 250,
     });
-    expect(ready.readyReplicas).toBe(5);
+    expect(result).toMatchObject({
+      previousReplicas: 1,
+      replicas: 5,
+      readyReplicas: 5,
+      clamped: false,
+    });
     expect(await podsOf('scaled')).toHaveLength(5);
     const scale = JSON.parse(
       kubectlOk(['get', 'deployment', 'scaled', '-n', namespace, '-o', 'json']),
@@ -186,6 +190,63 @@ describe('KubeCluster on a real API server', () => {
     expect(result.fallbackReason).toMatch(/QOS/i);
     const dep = await cluster().getWorkload(namespace, 'guaranteed');
     expect(dep.spec?.template?.spec?.containers?.[0]?.resources?.requests?.cpu).toBe('100m');
+  });
+
+  it('drains a node as kubectl drain does, leaving DaemonSet pods where they are', async () => {
+    await adminApis().apps.createNamespacedDaemonSet({
+      namespace,
+      body: {
+        metadata: { name: 'node-agent' },
+        spec: {
+          selector: { matchLabels: { app: 'node-agent' } },
+          template: {
+            metadata: { labels: { app: 'node-agent' } },
+            spec: {
+              containers: [
+                {
+                  name: 'agent',
+                  image: 'registry.example/agent:1',
+                  resources: { requests: { cpu: '10m', memory: '16Mi' } },
+                },
+              ],
+            },
+          },
+        },
+      },
+    });
+    await createDeployment({
+      namespace,
+      name: 'drained',
+      replicas: 2,
+      cpuRequest: '50m',
+      memoryRequest: '32Mi',
+    });
+    const k = cluster();
+    await k.waitForWorkloadReady(namespace, 'drained', 2, { timeoutMs: 60_000 });
+    const agents = await eventually('a DaemonSet pod on every node', async () => {
+      const pods = (await podsOf('node-agent')).filter((p) => p.status?.phase === 'Running');
+      return pods.length === e2eEnv().nodes ? pods : undefined;
+    });
+    const node = (await podsOf('drained'))[0]!.spec!.nodeName!;
+    try {
+      const result = await k.drainNode(node, { timeoutMs: 60_000, pollIntervalMs: 500 });
+      const agentHere = agents.find((p) => p.spec?.nodeName === node)!;
+      expect(result.skipped).toContainEqual({
+        pod: `${namespace}/${agentHere.metadata!.name}`,
+        reason: 'daemonset',
+      });
+      expect(result.evicted.some((p) => p.startsWith(`${namespace}/drained-`))).toBe(true);
+      const left = await listAll((o) => k.listPods(o), {
+        fieldSelector: `spec.nodeName=${node}`,
+        namespace,
+      });
+      expect(
+        left.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata?.labels?.app),
+      ).toEqual(['node-agent']);
+      await k.waitForWorkloadReady(namespace, 'drained', 2, { timeoutMs: 60_000 });
+    } finally {
+      await k.uncordonNode(node);
+    }
   });
 
   it('pages through more than 250 pods, 100 at a time', async () => {
