@@ -354,10 +354,16 @@ export function runClusterClientContract(name: string, make: () => Promise<Contr
             pollIntervalMs: 500,
           }),
         );
-        const pods = await podsOf(h, 'web');
-        expect(
-          pods.every((p) => p.spec?.containers?.[0]?.resources?.requests?.memory === '96Mi'),
-        ).toBe(true);
+        // A real cluster's Deployment status can run a moment ahead of its pod list.
+        const rolledOut = async () => {
+          const pods = await podsOf(h, 'web');
+          return (
+            pods.length === 2 &&
+            pods.every((p) => p.spec?.containers?.[0]?.resources?.requests?.memory === '96Mi')
+          );
+        };
+        for (let i = 0; i < 20 && !(await rolledOut()); i++) await h.elapse(500);
+        expect(await rolledOut()).toBe(true);
       }),
     );
 
