@@ -2,12 +2,14 @@
  * `npm run bench [-- name...]`: runs the benchmarks (all by default), each printing JSON
  * lines of figures. Compare figures within one run: these machines are noisy.
  */
+import { decisions } from './decisions.js';
 import { kubeList } from './kubeList.js';
 import { nodesApi } from './nodesApi.js';
 import { simSpeed } from './simSpeed.js';
 
 const benches: Record<string, () => Promise<void>> = {
   simSpeed: () => simSpeed(),
+  decisions: () => decisions(),
   nodesApi: () => nodesApi(),
   // Builds the e2e control plane the first time (minutes), then starts a 50-node cluster.
   kubeList: () => kubeList(),

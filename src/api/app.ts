@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { AppDeps } from './deps.js';
 import { installErrorHandling, sendError } from './errors.js';
 import { infoRoutes } from './routes/info.js';
+import { modelRoutes } from './routes/model.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { podStatRoutes } from './routes/pod.js';
 import { podRoutes } from './routes/pods.js';
@@ -52,6 +53,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'service', description: 'Service information and health' },
         { name: 'pods', description: 'Pods and the target Deployment' },
         { name: 'nodes', description: 'Node capacity and commitments' },
+        { name: 'model', description: 'The learned policies' },
       ],
     },
   });
@@ -61,6 +63,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   podRoutes(app, deps);
   podStatRoutes(app, deps);
   nodeRoutes(app, deps);
+  modelRoutes(app, deps);
   await app.ready();
   return app;
 }

@@ -4,6 +4,7 @@ import type { ClusterClient } from '../cluster/clusterClient.js';
 import type { QpilotConfig } from '../config/config.js';
 import type { Clock } from '../core/clock.js';
 import type { PrometheusSource } from '../metrics/prometheus.js';
+import type { ServingModels } from '../policies/servingModels.js';
 
 export interface AppDeps {
   cluster: ClusterClient;
@@ -14,4 +15,6 @@ export interface AppDeps {
   logger?: FastifyBaseLogger | false;
   /** Request latency, CPU and memory from Prometheus, when one is configured. */
   prometheus?: PrometheusSource;
+  /** The learned policies' models and whether they loaded. */
+  models?: ServingModels;
 }

@@ -4,4 +4,8 @@ export interface CliIo {
   stderr(text: string): void;
   env: Record<string, string | undefined>;
   cwd: string;
+  /** Whether standard error is a terminal (progress bars redraw in place). */
+  isTTY?: boolean;
+  /** Wall-clock time, for durations and timestamps of long commands. */
+  now?: () => number;
 }

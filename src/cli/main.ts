@@ -2,6 +2,7 @@
 /** The `qpilot` executable: runs the command line and turns failures into exit codes. */
 import { CommanderError } from 'commander';
 import { loadEnv } from '../config/env.js';
+import { RealClock } from '../core/clock.js';
 import { isQpError } from '../core/errors.js';
 import { buildProgram } from './program.js';
 
@@ -10,6 +11,8 @@ const io = {
   stderr: (s: string) => void process.stderr.write(s),
   env: loadEnv(),
   cwd: process.cwd(),
+  isTTY: process.stderr.isTTY,
+  now: () => new RealClock().now(),
 };
 
 // A failure inside a request handler never reaches here (the API answers it); anything that

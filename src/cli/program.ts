@@ -5,7 +5,9 @@ import type { CliIo } from './io.js';
 import { createCluster } from './clusterFactory.js';
 import { printNodes } from './nodesCommand.js';
 import { type RunningServer, startServer } from './serve.js';
+import { type EvaluateFlags, runEvaluation } from './evaluateCommand.js';
 import { type ImportFlags, importTraces, traceInfo } from './traceCommand.js';
+import { type TrainFlags, runTraining } from './trainCommand.js';
 import { VERSION } from './version.js';
 
 const FLAG_NAMES: Partial<Record<keyof QpilotConfig, string>> = {
@@ -25,6 +27,7 @@ const FLAG_NAMES: Partial<Record<keyof QpilotConfig, string>> = {
   inCluster: '--in-cluster',
   kubeRequestTimeoutMs: '--kube-timeout-ms',
   prometheusUrl: '--prometheus-url',
+  modelPath: '--model-path',
 };
 
 function clusterOptions(cmd: Command): Command {
@@ -112,6 +115,12 @@ export function buildProgram(io: CliIo, onServe?: (server: RunningServer) => voi
       )
       .addOption(
         new Option(
+          '--model-path <dir>',
+          'directory with the dqn/ and dqn-vertical/ models (env MODEL_PATH, default: the bundled models/)',
+        ),
+      )
+      .addOption(
+        new Option(
           '--prometheus-url <url>',
           'a Prometheus for request latency, CPU and memory (env PROMETHEUS_URL)',
         ),
@@ -141,6 +150,49 @@ export function buildProgram(io: CliIo, onServe?: (server: RunningServer) => voi
     const { cluster } = await createCluster(config, io, false);
     await printNodes(cluster, io, json === true);
   });
+
+  program
+    .command('train')
+    .description('train a DQN policy in the simulator and write its model directory')
+    .option('--policy <name>', 'dqn (replicas) or dqn-vertical (CPU and memory)', 'dqn')
+    .option('--out <dir>', 'model directory to write (default: models/<policy>)')
+    .option(
+      '--steps <n>',
+      'environment steps in all (default 400000 for dqn, 200000 for dqn-vertical)',
+    )
+    .option('--envs <n>', 'simulated environments stepped together', '8')
+    .option('--seed <seed>', 'random seed: the same seed trains the same model', '1')
+    .option(
+      '--trace <files...>',
+      'train on random windows of these traces instead of synthetic traffic',
+    )
+    .option('--checkpoint-every <n>', 'write a checkpoint every n steps')
+    .option('--hidden <units>', 'hidden layer sizes', '64,64')
+    .action((flags: TrainFlags) => runTraining(flags, io, io.now ?? (() => 0)));
+
+  program
+    .command('evaluate')
+    .description(
+      'run policies through the simulator over traces and report cost, SLO violations, latency, drops and actions',
+    )
+    .requiredOption('--trace <files...>', 'trace files, or names of bundled traces (traces/*.csv)')
+    .option(
+      '--policy <list>',
+      'comma-separated: hpa, hpa:80, vpa, static:4, oracle, dqn, dqn-vertical',
+      'hpa,dqn,oracle',
+    )
+    .option('--hpa-sweep', 'add the HPA at 50, 60, 70, 80 and 90 % targets')
+    .option('--json', "print EVALUATION.md's JSON object instead of a table")
+    .option(
+      '--plot <file.svg>',
+      'draw load, replicas and p95 latency over time (one file per trace)',
+    )
+    .option('--peak-rps <rps>', 'rescale each trace so that its peak is this', '2000')
+    .option('--duration <time>', 'evaluate only the first part of each trace (7d, 12h, 3600)')
+    .option('--seed <seed>', 'random seed of the simulation', '1')
+    .option('--model <dir>', 'model of dqn (default: models/dqn)')
+    .option('--vertical-model <dir>', 'model of dqn-vertical (default: models/dqn-vertical)')
+    .action((flags: EvaluateFlags) => runEvaluation(flags, io));
 
   const trace = program
     .command('trace')

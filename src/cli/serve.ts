@@ -6,7 +6,10 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildApp } from '../api/app.js';
 import type { QpilotConfig } from '../config/config.js';
+import { resolve } from 'node:path';
 import { PrometheusSource } from '../metrics/prometheus.js';
+import { BUNDLED_MODELS_DIR } from '../policies/models.js';
+import { loadServingModels } from '../policies/servingModels.js';
 import { createCluster } from './clusterFactory.js';
 import { VERSION } from './version.js';
 
@@ -37,7 +40,27 @@ export async function startServer(
   const prometheus = config.prometheusUrl
     ? new PrometheusSource(config.prometheusUrl, clock)
     : undefined;
-  const app = await buildApp({ cluster, clock, config, version: VERSION, logger, prometheus });
+  const models = await loadServingModels(
+    config.modelPath ? resolve(io.cwd, config.modelPath) : BUNDLED_MODELS_DIR,
+  );
+  for (const m of Object.values(models)) {
+    if (m.status === 'loaded')
+      logger.info({ policy: m.policy, path: m.path }, `loaded the ${m.policy} model`);
+    else
+      logger.warn(
+        { policy: m.policy, path: m.path, err: m.error },
+        `the ${m.policy} model is unavailable; its decisions fall back to the HPA`,
+      );
+  }
+  const app = await buildApp({
+    cluster,
+    clock,
+    config,
+    version: VERSION,
+    logger,
+    prometheus,
+    models,
+  });
   const address = await app.listen({ port: config.port, host: config.host });
   const url = address.replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
   logger.info(

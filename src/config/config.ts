@@ -34,6 +34,8 @@ export interface QpilotConfig {
   kubeRequestTimeoutMs: number;
   /** An optional Prometheus for CPU, memory and latency (seed 000), e.g. http://prometheus:9090. */
   prometheusUrl?: string;
+  /** Seed 002's MODEL_PATH: the directory holding dqn/ and dqn-vertical/ (the bundled models/ when absent). */
+  modelPath?: string;
 }
 
 export const DEFAULT_CONFIG: QpilotConfig = {
@@ -71,6 +73,7 @@ const ENV_NAMES: Record<keyof QpilotConfig, string> = {
   inCluster: 'KUBERNETES_IN_CLUSTER',
   kubeRequestTimeoutMs: 'QPILOT_KUBE_TIMEOUT_MS',
   prometheusUrl: 'PROMETHEUS_URL',
+  modelPath: 'MODEL_PATH',
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -161,6 +164,7 @@ const PARSERS: Record<keyof QpilotConfig, Parser> = {
     kubeRequestTimeoutMs: integer(raw as string | number, source, 100, 600_000),
   }),
   prometheusUrl: (_raw, source, text) => ({ prometheusUrl: httpUrl(text, source) }),
+  modelPath: (_raw, _source, text) => ({ modelPath: text.trim() }),
 };
 
 /**

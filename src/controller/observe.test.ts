@@ -25,7 +25,13 @@ describe('observeWorkload', () => {
       name: 'web',
       replicas: 2,
       annotations: { 'qpilot.io/mode': 'auto' },
-      containers: [{ name: 'app', requests: { cpu: '500m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } }],
+      containers: [
+        {
+          name: 'app',
+          requests: { cpu: '500m', memory: '128Mi' },
+          limits: { cpu: '500m', memory: '256Mi' },
+        },
+      ],
       model: { trace: flat, noiseCv: 0, startupDelayMs: 10_000, idleCpuMillicores: 0 },
     });
     clock.advance(5_000);
@@ -33,11 +39,28 @@ describe('observeWorkload', () => {
     expect(early.pods.every((p) => !p.ready && p.usage === undefined)).toBe(true);
     clock.advance(115_000);
     const o = await observeWorkload(sim, clock, 'default', 'web');
-    expect(o).toMatchObject({ namespace: 'default', name: 'web', specReplicas: 2, readyReplicas: 2, annotations: { 'qpilot.io/mode': 'auto' } });
-    expect(o.template).toEqual({ cpuRequestMillicores: 500, memoryRequestBytes: 128 * 2 ** 20, cpuLimitMillicores: 500, memoryLimitBytes: 256 * 2 ** 20 });
+    expect(o).toMatchObject({
+      namespace: 'default',
+      name: 'web',
+      specReplicas: 2,
+      readyReplicas: 2,
+      annotations: { 'qpilot.io/mode': 'auto' },
+    });
+    expect(o.template).toEqual({
+      cpuRequestMillicores: 500,
+      memoryRequestBytes: 128 * 2 ** 20,
+      cpuLimitMillicores: 500,
+      memoryLimitBytes: 256 * 2 ** 20,
+    });
     expect(o.pods).toHaveLength(2);
     for (const p of o.pods) {
-      expect(p).toMatchObject({ phase: 'Running', status: 'Running', ready: true, deleting: false, cpuRequestMillicores: 500 });
+      expect(p).toMatchObject({
+        phase: 'Running',
+        status: 'Running',
+        ready: true,
+        deleting: false,
+        cpuRequestMillicores: 500,
+      });
       // 50 rps per pod at 5 ms each: 250 millicores.
       expect(p.usage?.cpuMillicores).toBe(250);
       expect(p.usage?.windowMs).toBe(15_000);

@@ -11,7 +11,8 @@ import { selectorFromMatchLabels } from '../cluster/selectors.js';
 import type { Clock } from '../core/clock.js';
 import type { PodObservation, WorkloadObservation } from '../policies/types.js';
 
-const toMs = (t: Date | string | undefined): number | undefined => (t === undefined ? undefined : new Date(t).getTime());
+const toMs = (t: Date | string | undefined): number | undefined =>
+  t === undefined ? undefined : new Date(t).getTime();
 
 /** Go's duration text as metrics-server writes windows: "15s", "14.999s", "1m0s", "500ms". */
 export function parseGoDurationMs(text: string | undefined): number {
@@ -19,7 +20,15 @@ export function parseGoDurationMs(text: string | undefined): number {
   let total = 0;
   const re = /(\d+(?:\.\d+)?)(h|ms|us|µs|ns|m|s)/g;
   let m: RegExpExecArray | null;
-  const unit: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 1e-3, µs: 1e-3, ns: 1e-6 };
+  const unit: Record<string, number> = {
+    h: 3_600_000,
+    m: 60_000,
+    s: 1000,
+    ms: 1,
+    us: 1e-3,
+    µs: 1e-3,
+    ns: 1e-6,
+  };
   while ((m = re.exec(text))) total += Number(m[1]) * unit[m[2]!]!;
   return total;
 }
@@ -35,7 +44,12 @@ export function podObservation(pod: V1Pod, metric: PodMetric | undefined): PodOb
       cpu += parseCpu(c.usage.cpu);
       memory += parseMemory(c.usage.memory);
     }
-    usage = { cpuMillicores: cpu, memoryBytes: memory, timestampMs: toMs(metric.timestamp) ?? 0, windowMs: parseGoDurationMs(metric.window) };
+    usage = {
+      cpuMillicores: cpu,
+      memoryBytes: memory,
+      timestampMs: toMs(metric.timestamp) ?? 0,
+      windowMs: parseGoDurationMs(metric.window),
+    };
   }
   return {
     name: pod.metadata?.name ?? '',
@@ -54,7 +68,12 @@ export function podObservation(pod: V1Pod, metric: PodMetric | undefined): PodOb
   };
 }
 
-export function workloadObservation(dep: V1Deployment, pods: V1Pod[], metrics: PodMetric[], timeMs: number): WorkloadObservation {
+export function workloadObservation(
+  dep: V1Deployment,
+  pods: V1Pod[],
+  metrics: PodMetric[],
+  timeMs: number,
+): WorkloadObservation {
   const byName = new Map(metrics.map((m) => [m.metadata.name, m]));
   const template = podResourceTotals({ spec: dep.spec?.template?.spec ?? { containers: [] } });
   return {

@@ -25,6 +25,10 @@ export const errorCatalogue = {
     summary: 'the request body has an unsupported content type',
   },
   QP_ERR_INFEASIBLE: { status: 422, summary: 'the change cannot be made on the current nodes' },
+  QP_ERR_MODEL_INVALID: {
+    status: 422,
+    summary: 'a model directory is missing, corrupt, or trained for something else',
+  },
   QP_ERR_DISRUPTION_BUDGET: {
     status: 429,
     summary: 'a PodDisruptionBudget forbids the eviction now',

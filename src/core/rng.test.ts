@@ -50,6 +50,15 @@ describe('Rng', () => {
     expect(new Rng(5).fork('pods').next()).not.toBe(c.next());
   });
 
+  it('clones its state', () => {
+    const a = new Rng(11);
+    a.next();
+    const b = a.clone();
+    expect(Array.from({ length: 3 }, () => b.next())).toEqual(
+      Array.from({ length: 3 }, () => a.next()),
+    );
+  });
+
   it('makes pod-name suffixes from the Kubernetes alphabet', () => {
     const suffix = new Rng(9).alphanumeric(5);
     expect(suffix).toMatch(/^[bcdfghjklmnpqrstvwxz2456789]{5}$/);

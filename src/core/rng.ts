@@ -89,6 +89,13 @@ export class Rng {
     return out;
   }
 
+  /** A generator in exactly this one's state: both produce the same sequence from here on. */
+  clone(): Rng {
+    const copy = Object.create(Rng.prototype) as Rng;
+    Object.assign(copy, this);
+    return copy;
+  }
+
   /** An independent generator derived from this one's seed and a label. */
   fork(label: string): Rng {
     return new Rng(`${String(this.seed)}/${label}`);

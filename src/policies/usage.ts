@@ -46,6 +46,21 @@ export function summarizeUsage(o: WorkloadObservation): UsageSummary {
   return s;
 }
 
+/**
+ * The resources a pod of the workload has now: those of its running pods, which an in-place
+ * resize changes without touching the Deployment's template; the template's when none runs.
+ */
+export function podSize(o: WorkloadObservation): WorkloadObservation['template'] {
+  const running = o.pods.find((p) => p.phase === 'Running' && !p.deleting);
+  if (!running) return o.template;
+  return {
+    cpuRequestMillicores: running.cpuRequestMillicores,
+    memoryRequestBytes: running.memoryRequestBytes,
+    cpuLimitMillicores: running.cpuLimitMillicores,
+    memoryLimitBytes: running.memoryLimitBytes,
+  };
+}
+
 /** The least-squares slope of equally spaced samples, per step. */
 export function slope(values: readonly number[]): number {
   const n = values.length;

@@ -14,6 +14,16 @@ const Health = Type.Object({
       status: Type.String(),
       error: Type.Optional(Type.String()),
     }),
+    models: Type.Optional(
+      Type.Record(
+        Type.String(),
+        Type.Object({
+          status: Type.String(),
+          error: Type.Optional(Type.String()),
+          fallback: Type.Optional(Type.String()),
+        }),
+      ),
+    ),
   }),
 });
 
@@ -63,12 +73,24 @@ export function infoRoutes(
       } catch (err) {
         cluster = { kind: deps.cluster.kind, status: 'unreachable', error: (err as Error).message };
       }
+      const models = deps.models
+        ? Object.fromEntries(
+            Object.values(deps.models).map((m) => [
+              m.policy,
+              m.status === 'loaded'
+                ? { status: 'loaded' }
+                : { status: 'unavailable', error: m.error, fallback: 'hpa' },
+            ]),
+          )
+        : undefined;
+      const modelsOk =
+        !deps.models || Object.values(deps.models).every((m) => m.status === 'loaded');
       return {
-        status: cluster.status === 'ok' ? ('healthy' as const) : ('degraded' as const),
+        status: cluster.status === 'ok' && modelsOk ? ('healthy' as const) : ('degraded' as const),
         service: 'qpilot',
         version: deps.version,
         timestamp: new Date(deps.clock.now()).toISOString(),
-        checks: { cluster },
+        checks: models ? { cluster, models } : { cluster },
       };
     },
   );

@@ -5,6 +5,7 @@ import { SimCluster } from '../../cluster/sim/simCluster.js';
 import { DEFAULT_CONFIG, type QpilotConfig } from '../../config/config.js';
 import { ManualClock } from '../../core/clock.js';
 import { Trace } from '../../traces/trace.js';
+import type { ServingModels } from '../../policies/servingModels.js';
 import { buildApp } from '../app.js';
 
 export interface SimApp {
@@ -16,7 +17,11 @@ export interface SimApp {
 }
 
 export async function simApp(
-  options: { config?: Partial<QpilotConfig>; cluster?: (sim: SimCluster) => ClusterClient } = {},
+  options: {
+    config?: Partial<QpilotConfig>;
+    cluster?: (sim: SimCluster) => ClusterClient;
+    models?: ServingModels;
+  } = {},
 ): Promise<SimApp> {
   const clock = new ManualClock(Date.UTC(2026, 0, 1));
   const sim = new SimCluster(clock, { seed: 'api' });
@@ -51,7 +56,14 @@ export async function simApp(
     ...options.config,
   };
   const cluster = options.cluster ? options.cluster(sim) : sim;
-  const app = await buildApp({ cluster, clock, config, version: '0.0.0-test', logger: false });
+  const app = await buildApp({
+    cluster,
+    clock,
+    config,
+    version: '0.0.0-test',
+    logger: false,
+    models: options.models,
+  });
   return {
     app,
     sim,

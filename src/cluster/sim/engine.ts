@@ -11,7 +11,12 @@ import {
   type SimOptions,
   type TickSample,
 } from './model.js';
-import { MAX_UTILISATION, mixtureP95QueueMs, mm1InFlight, mm1P95QueueMs } from './queueing.js';
+import {
+  MAX_UTILISATION,
+  mixtureP95QueueMs,
+  mm1InFlight,
+  mm1P95QueueMs,
+} from '../../core/queueing.js';
 import {
   type DeploymentState,
   type NodeState,
@@ -529,11 +534,21 @@ export class SimEngine {
 
   /** The trace's rate for the interval ending at tMs (its rate at the interval's start), scaled and noised. */
   private offeredRps(dep: DeploymentState, tMs: number, dt: number): number {
-    const m = dep.model;
-    if (!m.trace) return 0;
-    const intervalStartSec = (tMs - dt * 1000 - dep.loadStartMs) / 1000;
-    const rps = m.trace.rpsAt(m.traceOffsetSec + intervalStartSec, m.loop) * m.loadScale;
-    return m.noiseCv > 0 ? rps * Math.max(0, 1 + m.noiseCv * dep.noise.normal()) : rps;
+    return offeredLoad(dep, tMs, dt, dep.noise);
+  }
+
+  /**
+   * The load the Deployment will be offered in each of the next `ticks` ticks. The load does
+   * not depend on what any controller does, so it can be told in advance; only the oracle of
+   * the evaluation asks.
+   */
+  forecastLoad(dep: DeploymentState, ticks: number): Float64Array {
+    const dt = this.options.tickMs / 1000;
+    const noise = dep.noise.clone();
+    const out = new Float64Array(ticks);
+    for (let i = 0; i < ticks; i++)
+      out[i] = offeredLoad(dep, this.nowMs + (i + 1) * this.options.tickMs, dt, noise);
+    return out;
   }
 
   private p95Ms(dep: DeploymentState, rps: number): number {
@@ -629,6 +644,14 @@ export class SimEngine {
 
   /** The highest utilisation the queueing model allows, for documentation and tests. */
   static readonly maxUtilisation = MAX_UTILISATION;
+}
+
+function offeredLoad(dep: DeploymentState, tMs: number, dt: number, noise: Rng): number {
+  const m = dep.model;
+  if (!m.trace) return 0;
+  const intervalStartSec = (tMs - dt * 1000 - dep.loadStartMs) / 1000;
+  const rps = m.trace.rpsAt(m.traceOffsetSec + intervalStartSec, m.loop) * m.loadScale;
+  return m.noiseCv > 0 ? rps * Math.max(0, 1 + m.noiseCv * noise.normal()) : rps;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

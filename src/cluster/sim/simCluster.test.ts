@@ -389,6 +389,20 @@ describe('determinism', () => {
   });
 });
 
+describe('load forecast', () => {
+  it('tells the exact load the next ticks will bring, without disturbing the simulation', () => {
+    const { sim, advance } = cluster();
+    const wave = new Trace('wave', Float64Array.from([0, 30, 60]), Float64Array.from([10, 90, 10]));
+    sim.createDeployment(web(2, { trace: wave, noiseCv: 0.2, startupDelayMs: 0 }));
+    advance(5_000);
+    const forecast = sim.forecastLoad('default', 'web', 20);
+    const seen: number[] = [];
+    sim.onTick('default', 'web', (s) => seen.push(s.rps));
+    advance(20_000);
+    expect(seen).toEqual(Array.from(forecast));
+  });
+});
+
 describe('bad input', () => {
   it('names what is wrong', async () => {
     const { sim } = cluster();

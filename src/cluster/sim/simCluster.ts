@@ -308,6 +308,12 @@ export class SimCluster implements ClusterClient {
     return { ...t, last: { ...t.last } };
   }
 
+  /** The load of each of the next `ticks` ticks, exactly as the simulation will offer it. */
+  forecastLoad(namespace: string, name: string, ticks: number): Float64Array {
+    this.sync();
+    return this.engine.forecastLoad(this.deploymentOrThrow(namespace, name), ticks);
+  }
+
   /** Calls `listener` after every tick of the Deployment (the sample object is reused). */
   onTick(namespace: string, name: string, listener: (sample: TickSample) => void): () => void {
     const dep = this.deploymentOrThrow(namespace, name);

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../core/rng.js';
-import { maxRpsWithinSlo, oracleSchedule } from './oracle.js';
+import {
+  type OracleModel,
+  intervalMeetsSlo,
+  maxRpsWithinSlo,
+  needPerStep,
+  oracleSchedule,
+} from './oracle.js';
 
 /** Exhaustive search over replica schedules: the cheapest whose Ready pods cover every interval. */
 function bruteForce(need: number[], lead: number, maxN: number): number {
@@ -33,17 +39,34 @@ describe('the oracle', () => {
   });
 
   it('starts pods one startup delay before they are needed, and no earlier', () => {
-    const plan = oracleSchedule(
+    const plan = oracleSchedule(Int32Array.from([1, 1, 1, 5, 5, 1, 1]), 2);
+    expect(Array.from(plan)).toEqual([1, 5, 5, 5, 5, 1, 1]);
+  });
+
+  it('needs, per interval, the fewest pods whose p95 meets the SLO', () => {
+    const model: OracleModel = {
+      podCores: 0.5,
+      cpuSecondsPerRequest: 0.005,
+      baseLatencyMs: 20,
+      sloLatencyMs: 200,
+      sloMaxDropRatio: 0.001,
+      startupDelayMs: 30_000,
+    };
+    // 250 rps: 3 pods run at 83.3 rps each, just within 83.36; 2 would not.
+    expect(intervalMeetsSlo([250, 250], 3, model)).toBe(true);
+    expect(intervalMeetsSlo([250, 250], 2, model)).toBe(false);
+    const need = needPerStep(
       {
         startMs: 0,
-        stepMs: 15_000,
-        peakRpsPerStep: Float64Array.from([10, 10, 10, 50, 50, 10, 10]),
+        stepMs: 2000,
+        ticksPerStep: 2,
+        loadPerTick: Float64Array.from([250, 250, 500, 500, 0, 0]),
       },
-      { maxRpsPerPod: 10, startupDelayMs: 30_000 },
+      model,
       1,
-      100,
+      50,
     );
-    expect(Array.from(plan)).toEqual([1, 5, 5, 5, 5, 1, 1]);
+    expect(Array.from(need)).toEqual([3, 6, 1]);
   });
 
   it('matches an exhaustive search for the cheapest schedule', () => {
@@ -51,15 +74,10 @@ describe('the oracle', () => {
     for (let trial = 0; trial < 30; trial++) {
       const need = Array.from({ length: 6 }, () => rng.int(1, 3));
       const lead = rng.int(0, 2);
-      const plan = oracleSchedule(
-        { startMs: 0, stepMs: 15_000, peakRpsPerStep: Float64Array.from(need.map((n) => n * 10)) },
-        { maxRpsPerPod: 10, startupDelayMs: lead * 15_000 },
-        0,
-        3,
-      );
+      const plan = oracleSchedule(Int32Array.from(need), lead);
       expect(
         Array.from(plan).reduce((a, b) => a + b, 0),
-        `need ${need} lead ${lead}`,
+        `need ${need.join(',')} lead ${lead}`,
       ).toBe(bruteForce(need, lead, 3));
     }
   });

@@ -7,19 +7,22 @@
  * (oracle.test.ts checks this against a brute-force search.) It is the floor no online policy
  * can beat; it peeks at the future by construction and is exempt from the no-peeking contract.
  */
+import { mm1P95QueueMs } from '../../core/queueing.js';
+import { type SloModel, type TickLoad, intervalOutcome } from '../../core/slo.js';
 import type { Decision, PolicyInput, ScalingPolicy } from '../types.js';
 
 export interface OracleForecast {
   /** The time of decision step 0. */
   startMs: number;
   stepMs: number;
-  /** Per decision step: the highest load (requests/s) of any tick in the interval after it. */
-  peakRpsPerStep: Float64Array;
+  ticksPerStep: number;
+  /** The load (requests/s) of every tick, step after step. */
+  loadPerTick: Float64Array;
 }
 
-export interface OracleModel {
-  /** Requests per second one pod serves within the SLO. */
-  maxRpsPerPod: number;
+export interface OracleModel extends SloModel {
+  podCores: number;
+  cpuSecondsPerRequest: number;
   startupDelayMs: number;
 }
 
@@ -36,22 +39,55 @@ export function maxRpsWithinSlo(
   return Math.max(0, Math.min(mu * 0.99, mu - (Math.log(20) * 1000) / headroom));
 }
 
-export function oracleSchedule(
+/** Whether `pods` pods serve an interval's ticks within the SLO (the evaluation's own test). */
+export function intervalMeetsSlo(
+  loads: ArrayLike<number>,
+  pods: number,
+  model: OracleModel,
+): boolean {
+  const mu = model.podCores / model.cpuSecondsPerRequest;
+  const ticks: TickLoad[] = [];
+  for (let i = 0; i < loads.length; i++) {
+    const offered = loads[i]!;
+    const lambda = pods > 0 ? offered / pods : Infinity;
+    const served = pods > 0 ? Math.min(lambda, mu) * pods : 0;
+    ticks.push({
+      offered,
+      served,
+      p95LatencyMs: served > 0 ? model.baseLatencyMs + mm1P95QueueMs(lambda, mu) : Infinity,
+    });
+  }
+  return !intervalOutcome(ticks, model.baseLatencyMs, model.sloLatencyMs, model.sloMaxDropRatio)
+    .violated;
+}
+
+/** Per step, the fewest pods that meet the SLO over its interval, within the bounds. */
+export function needPerStep(
   forecast: OracleForecast,
   model: OracleModel,
   minReplicas: number,
   maxReplicas: number,
 ): Int32Array {
-  const n = forecast.peakRpsPerStep.length;
-  const need = new Int32Array(n);
-  for (let j = 0; j < n; j++) {
-    const req =
-      model.maxRpsPerPod > 0
-        ? Math.ceil(forecast.peakRpsPerStep[j]! / model.maxRpsPerPod - 1e-9)
-        : maxReplicas;
-    need[j] = Math.min(maxReplicas, Math.max(minReplicas, req));
+  const steps = Math.floor(forecast.loadPerTick.length / forecast.ticksPerStep);
+  const need = new Int32Array(steps);
+  const mu = model.podCores / model.cpuSecondsPerRequest;
+  for (let j = 0; j < steps; j++) {
+    const loads = forecast.loadPerTick.subarray(
+      j * forecast.ticksPerStep,
+      (j + 1) * forecast.ticksPerStep,
+    );
+    let sum = 0;
+    for (const l of loads) sum += l;
+    let n = Math.max(minReplicas, Math.ceil(sum / loads.length / mu - 1e-9));
+    while (n < maxReplicas && !intervalMeetsSlo(loads, n, model)) n++;
+    need[j] = n;
   }
-  const lead = Math.ceil(model.startupDelayMs / forecast.stepMs);
+  return need;
+}
+
+/** The cheapest schedule whose Ready pods cover every step's need: pods start `lead` steps ahead. */
+export function oracleSchedule(need: Int32Array, lead: number): Int32Array {
+  const n = need.length;
   const plan = new Int32Array(n);
   for (let k = 0; k < n; k++) {
     let m = need[k]!;
@@ -76,12 +112,13 @@ export class OraclePolicy implements ScalingPolicy {
     const o = input.observation;
     const bounds = `${input.bounds.minReplicas}/${input.bounds.maxReplicas}`;
     if (!this.plan || this.planBounds !== bounds) {
-      this.plan = oracleSchedule(
+      const need = needPerStep(
         this.forecast,
         this.model,
         input.bounds.minReplicas,
         input.bounds.maxReplicas,
       );
+      this.plan = oracleSchedule(need, Math.ceil(this.model.startupDelayMs / this.forecast.stepMs));
       this.planBounds = bounds;
     }
     const step = Math.round((o.timeMs - this.forecast.startMs) / this.forecast.stepMs);

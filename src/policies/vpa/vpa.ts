@@ -12,6 +12,7 @@ import {
   type ScalingPolicy,
   workloadKey,
 } from '../types.js';
+import { podSize } from '../usage.js';
 import { DecayingHistogram } from './histogram.js';
 
 export interface VpaConfig {
@@ -151,8 +152,9 @@ export class VpaPolicy implements ScalingPolicy {
     const s = this.stateOf(key, o.timeMs);
     this.record(s, input);
     const rec = this.recommend(key, o.timeMs);
-    const cpuNow = o.template.cpuRequestMillicores;
-    const memNow = o.template.memoryRequestBytes;
+    const size = podSize(o);
+    const cpuNow = size.cpuRequestMillicores;
+    const memNow = size.memoryRequestBytes;
     const change = (now: number, rec: Recommendation | undefined, unit: number): ResourceChange => {
       const outside = rec !== undefined && (now < rec.lower || now > rec.upper);
       const next = outside ? rec.target : now;

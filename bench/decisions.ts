@@ -1,0 +1,88 @@
+/**
+ * DQN decision latency: one decision at a time (p50, p99), and one batched decision for 1,000
+ * workloads; and training speed (gradient steps per second). Targets: p50 under 0.2 ms per
+ * decision; 1,000 workloads under 20 ms. Uses the shipped model when it is there.
+ */
+import { existsSync } from 'node:fs';
+import { DQN_EXPECTATION, DqnPolicy, loadDqnModel } from '../src/policies/dqn/dqnPolicy.js';
+import { defaultModelDir } from '../src/policies/models.js';
+import { observationSequence } from '../src/policies/testing/policyContract.js';
+import { randomModel } from '../src/policies/testing/randomModel.js';
+import { Rng } from '../src/core/rng.js';
+import { DoubleDqn } from '../src/rl/qnet.js';
+import { ReplayBuffer } from '../src/rl/replayBuffer.js';
+import { initTf } from '../src/rl/tf.js';
+import { HORIZONTAL_ACTIONS, HORIZONTAL_FEATURES } from '../src/policies/dqn/horizontal.js';
+import { emit, median } from './lib.js';
+
+function percentile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+}
+
+export async function decisions(): Promise<void> {
+  const dir = defaultModelDir('dqn');
+  const model = existsSync(dir)
+    ? await loadDqnModel(dir)
+    : randomModel(DQN_EXPECTATION, 1, [64, 64]);
+  const inputs = observationSequence(1, 2000);
+  const policy = new DqnPolicy(model);
+  for (const i of inputs.slice(0, 500)) policy.decide(i);
+  const times: number[] = [];
+  for (const i of inputs) {
+    const t0 = performance.now();
+    policy.decide(i);
+    times.push(performance.now() - t0);
+  }
+  const batchInputs = observationSequence(2, 1000).map((i, k) => ({
+    ...i,
+    observation: { ...i.observation, name: `w${k}` },
+  }));
+  const batchTimes: number[] = [];
+  for (let r = 0; r < 20; r++) {
+    const p = new DqnPolicy(model);
+    const t0 = performance.now();
+    p.decideBatch(batchInputs);
+    batchTimes.push(performance.now() - t0);
+  }
+  emit({
+    bench: 'dqn-decisions',
+    model: existsSync(dir) ? dir : 'random weights (no shipped model)',
+    singleP50Ms: Number(percentile(times, 0.5).toFixed(4)),
+    singleP99Ms: Number(percentile(times, 0.99).toFixed(4)),
+    targetSingleP50Ms: 0.2,
+    batch1000Ms: Number(median(batchTimes).toFixed(2)),
+    targetBatch1000Ms: 20,
+  });
+
+  const tf = await initTf();
+  const spec = {
+    stateDim: HORIZONTAL_FEATURES.length,
+    hidden: [64, 64],
+    heads: [{ name: 'replicas', actions: [...HORIZONTAL_ACTIONS] }],
+  };
+  const dqn = new DoubleDqn(
+    tf,
+    spec,
+    { gamma: 0.97, learningRate: 5e-4, huberDelta: 1, clipNorm: 10 },
+    new Rng(1),
+  );
+  const buffer = new ReplayBuffer(10_000, spec.stateDim, 1);
+  const rng = new Rng(2);
+  for (let i = 0; i < 10_000; i++) {
+    const s = Float32Array.from({ length: spec.stateDim }, () => rng.next());
+    buffer.add(s, [rng.int(0, 8)], [-rng.next()], s, false);
+  }
+  for (let i = 0; i < 50; i++) dqn.train(buffer.sample(64, rng));
+  const steps = 500;
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) dqn.train(buffer.sample(64, rng));
+  const sec = (performance.now() - t0) / 1000;
+  emit({
+    bench: 'dqn-training',
+    backend: tf.getBackend(),
+    batchSize: 64,
+    gradientStepsPerSecond: Math.round(steps / sec),
+    msPerGradientStep: Number(((sec * 1000) / steps).toFixed(3)),
+  });
+}

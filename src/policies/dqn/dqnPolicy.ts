@@ -1,0 +1,131 @@
+/**
+ * `dqn`: horizontal scaling by a Deep Q-Network. It sees only observations (usage with
+ * metrics-server's lag, replicas, readiness; a window of the last five decisions) and picks a
+ * utilisation target whose replica count follows with hysteresis (horizontal.ts). Each
+ * decision carries its Q-values, its confidence, the usage it expects next, and why.
+ */
+import { argmax, softmaxAt } from '../../rl/mlp.js';
+import { type LoadedModel, loadModel } from '../../rl/modelFiles.js';
+import type { Decision, PolicyInput, ScalingPolicy } from '../types.js';
+import { workloadKey } from '../types.js';
+import { extrapolate, summarizeUsage } from '../usage.js';
+import {
+  type DemandHistory,
+  HORIZONTAL_ACTIONS,
+  HORIZONTAL_FEATURES,
+  type HorizontalState,
+  horizontalState,
+  replicasForAction,
+} from './horizontal.js';
+
+export const DQN_EXPECTATION = {
+  policy: 'dqn',
+  stateFeatures: HORIZONTAL_FEATURES,
+  heads: [{ name: 'replicas', actions: HORIZONTAL_ACTIONS }],
+} as const;
+
+export function loadDqnModel(dir: string): Promise<LoadedModel> {
+  return loadModel(dir, DQN_EXPECTATION);
+}
+
+function explain(
+  state: HorizontalState,
+  action: string,
+  current: number,
+  desired: number,
+): { reasoning: string; factors: string[] } {
+  const factors: string[] = [];
+  if (state.demand === undefined)
+    return { reasoning: 'no pod has metrics yet: keeping the replicas', factors: ['no_metrics'] };
+  const relTrend = state.trend / Math.max(state.demand, 0.5);
+  factors.push(
+    relTrend > 0.02 ? 'demand_rising' : relTrend < -0.02 ? 'demand_falling' : 'demand_steady',
+  );
+  const perReplica = state.demand / Math.max(1, current);
+  factors.push(
+    perReplica > 0.8
+      ? 'utilization_high'
+      : perReplica < 0.55
+        ? 'utilization_low'
+        : 'utilization_moderate',
+  );
+  if (state.features[8]! > 0) factors.push('pods_starting');
+  const verb =
+    desired > current
+      ? `scale up to ${desired}`
+      : desired < current
+        ? `scale down to ${desired}`
+        : `keep ${current}`;
+  const reasoning =
+    action === 'HOLD'
+      ? `CPU demand is ${state.demand.toFixed(2)} pods of request on ${current} replicas; holding is worth most`
+      : `CPU demand is ${state.demand.toFixed(2)} pods of request on ${current} replicas (trend ${state.trend >= 0 ? '+' : ''}${state.trend.toFixed(2)}/step); aiming at ${action.slice(7)} % utilisation: ${verb}`;
+  return { reasoning, factors };
+}
+
+export class DqnPolicy implements ScalingPolicy {
+  readonly name = 'dqn';
+  readonly kind = 'horizontal' as const;
+  private readonly histories = new Map<string, DemandHistory>();
+
+  constructor(readonly model: LoadedModel) {}
+
+  private history(key: string): DemandHistory {
+    let h = this.histories.get(key);
+    if (!h) {
+      h = { demand: [] };
+      this.histories.set(key, h);
+    }
+    return h;
+  }
+
+  decide(input: PolicyInput): Decision {
+    return this.decideBatch([input])[0]!;
+  }
+
+  decideBatch(inputs: readonly PolicyInput[]): Decision[] {
+    const dim = HORIZONTAL_FEATURES.length;
+    const states = inputs.map((i) =>
+      horizontalState(
+        i.observation,
+        this.history(workloadKey(i.observation)),
+        i.bounds.maxReplicas,
+      ),
+    );
+    const x = new Float32Array(inputs.length * dim);
+    states.forEach((s, r) => x.set(s.features, r * dim));
+    const [q] = this.model.mlp.forwardBatch(x, inputs.length);
+    const n = HORIZONTAL_ACTIONS.length;
+    return inputs.map((input, r) => {
+      const o = input.observation;
+      const state = states[r]!;
+      const a = argmax(q!, r * n, n);
+      const desired = replicasForAction(a, o.specReplicas, state);
+      const usage = summarizeUsage(o);
+      const request = o.template.cpuRequestMillicores;
+      const history = this.history(workloadKey(o)).demand.slice(-5);
+      const qValues = Array.from(q!.subarray(r * n, (r + 1) * n), (v) => Math.round(v * 1e4) / 1e4);
+      return {
+        policy: this.name,
+        kind: 'horizontal',
+        namespace: o.namespace,
+        name: o.name,
+        timeMs: o.timeMs,
+        replicas: { current: o.specReplicas, desired },
+        qValues: { replicas: qValues },
+        actions: { replicas: HORIZONTAL_ACTIONS[a]! },
+        confidence: { replicas: Math.round(softmaxAt(q!, a, r * n, n) * 1e4) / 1e4 },
+        predictions: {
+          nextStepCpuCores: (extrapolate(history) * request) / 1000,
+          nextStepMemoryMb: usage.memoryUsageBytes / 2 ** 20,
+        },
+        canScale: desired !== o.specReplicas,
+        explanation: explain(state, HORIZONTAL_ACTIONS[a]!, o.specReplicas, desired),
+      };
+    });
+  }
+
+  forget(namespace: string, name: string): void {
+    this.histories.delete(workloadKey({ namespace, name }));
+  }
+}

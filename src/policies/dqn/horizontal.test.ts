@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { observation, pods } from '../testing/observations.js';
+import {
+  HORIZONTAL_ACTIONS,
+  HORIZONTAL_FEATURES,
+  type DemandHistory,
+  horizontalState,
+  replicasForAction,
+} from './horizontal.js';
+
+describe('horizontal DQN state', () => {
+  it('has one value per named feature, and they are scale-free', () => {
+    const small: DemandHistory = { demand: [] };
+    const large: DemandHistory = { demand: [] };
+    const a = horizontalState(observation(0, pods(2, { cpu: 300 })), small, 100);
+    const b = horizontalState(observation(0, pods(20, { cpu: 300 })), large, 100);
+    expect(a.features).toHaveLength(HORIZONTAL_FEATURES.length);
+    // Demand per replica and the usage of the limit do not depend on the scale.
+    expect(a.features[0]).toBeCloseTo(0.6, 6);
+    expect(b.features[0]).toBeCloseTo(0.6, 6);
+    expect(a.features[9]).toBeCloseTo(b.features[9]!, 6);
+    expect(a.demand).toBeCloseTo(1.2, 6);
+  });
+
+  it('keeps a window of demand for its history, trend and peak', () => {
+    const h: DemandHistory = { demand: [] };
+    let s = horizontalState(observation(0, pods(4, { cpu: 200 })), h, 100);
+    for (const cpu of [250, 300, 350, 400])
+      s = horizontalState(observation(0, pods(4, { cpu })), h, 100);
+    expect(h.demand).toHaveLength(5);
+    expect(s.demand).toBeCloseTo(3.2, 6);
+    expect(s.trend).toBeCloseTo(0.4, 6);
+    expect(s.peak).toBeCloseTo(3.2, 6);
+    expect(s.features[1]).toBeCloseTo(0.7, 6);
+    expect(s.features[4]).toBeCloseTo(0.4, 6);
+  });
+
+  it('holds its history when there are no metrics', () => {
+    const h: DemandHistory = { demand: [1, 1] };
+    const s = horizontalState(observation(0, pods(2, { metrics: false })), h, 100);
+    expect(s.demand).toBeUndefined();
+    expect(h.demand).toEqual([1, 1]);
+    expect(s.features[11]).toBe(1);
+  });
+});
+
+describe('horizontal DQN actions', () => {
+  const state = (demand: number, trend = 0, peak = demand) => ({
+    features: new Float32Array(),
+    demand,
+    trend,
+    peak,
+  });
+
+  it('HOLD keeps the replicas; a target scales up at once to cover demand and its trend', () => {
+    expect(HORIZONTAL_ACTIONS[0]).toBe('HOLD');
+    expect(replicasForAction(0, 5, state(20))).toBe(5);
+    const t76 = HORIZONTAL_ACTIONS.indexOf('TARGET_76');
+    expect(replicasForAction(t76, 5, state(7.6))).toBe(10);
+    // 2 steps of a trend of 0.38 pods per step are added: 8.36 / 0.76 = 11.
+    expect(replicasForAction(t76, 5, state(7.6, 0.38))).toBe(11);
+  });
+
+  it('scales down only as far as the recent peak allows', () => {
+    const t80 = HORIZONTAL_ACTIONS.indexOf('TARGET_80');
+    expect(replicasForAction(t80, 10, state(4, 0, 6.4))).toBe(8);
+    expect(replicasForAction(t80, 10, state(4, 0, 8.4))).toBe(10);
+    expect(replicasForAction(t80, 3, state(0, 0, 0))).toBe(1);
+    expect(replicasForAction(t80, 3, { ...state(0), demand: undefined })).toBe(3);
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * The horizontal DQN's view of a workload and what its actions mean. Features are scale-free
+ * (demand relative to replicas, relative trends), so that a network trained on one load level
+ * works on another. An action picks a CPU utilisation target; the replica count follows with
+ * hysteresis: up at once to cover current demand (plus its trend), down only as far as the
+ * highest demand of the last two minutes allows — removing a pod is instant, getting it back
+ * takes a startup delay. Documented in docs/policies.md.
+ */
+import { slope, summarizeUsage } from '../usage.js';
+import type { WorkloadObservation } from '../types.js';
+
+/** How many past decisions the features look back over (seed 002 uses a window of 5). */
+export const HISTORY = 5;
+/** Scale-down looks at the peak demand of this many decisions (2 minutes at 15 s). */
+export const PEAK_WINDOW = 8;
+/** Steps of trend added to demand when scaling up. */
+export const TREND_LEAD_STEPS = 2;
+
+export const HORIZONTAL_FEATURES = [
+  'demand per replica (CPU usage in pods of request, over spec replicas)',
+  'demand per replica 1 step ago',
+  'demand per replica 2 steps ago',
+  'demand per replica 3 steps ago',
+  'demand per replica 4 steps ago',
+  'demand trend per step, relative to demand',
+  'peak demand of the last 2 minutes per replica',
+  'ready replicas / spec replicas',
+  'starting replicas / spec replicas',
+  'CPU usage / CPU limit of measured pods',
+  'log replicas / log max replicas',
+  'pods without metrics / spec replicas',
+] as const;
+
+export const HORIZONTAL_TARGETS = [0.55, 0.62, 0.68, 0.72, 0.76, 0.8, 0.84, 0.88] as const;
+export const HORIZONTAL_ACTIONS = [
+  'HOLD',
+  ...HORIZONTAL_TARGETS.map((t) => `TARGET_${Math.round(t * 100)}`),
+] as const;
+
+export interface DemandHistory {
+  /** Demand in pods (CPU usage / per-pod request) of the last decisions, oldest first. */
+  demand: number[];
+}
+
+export interface HorizontalState {
+  features: Float32Array;
+  /** Demand now, in pods; undefined when no pod has metrics. */
+  demand?: number;
+  trend: number;
+  peak: number;
+}
+
+const clip = (x: number, lo: number, hi: number) =>
+  Math.min(hi, Math.max(lo, Number.isFinite(x) ? x : 0));
+
+/** Updates the workload's demand history with the observation and returns the state features. */
+export function horizontalState(
+  o: WorkloadObservation,
+  history: DemandHistory,
+  maxReplicas: number,
+): HorizontalState {
+  const usage = summarizeUsage(o);
+  const request = o.template.cpuRequestMillicores || 1;
+  const replicas = Math.max(1, o.specReplicas);
+  let demand: number | undefined;
+  if (usage.measuredPods > 0) {
+    demand = usage.cpuUsageMillicores / request;
+    history.demand.push(demand);
+    if (history.demand.length > PEAK_WINDOW) history.demand.shift();
+  }
+  const h = history.demand;
+  const last = h[h.length - 1] ?? 0;
+  const at = (k: number) => h[Math.max(0, h.length - 1 - k)] ?? last;
+  const recent = h.slice(-HISTORY);
+  const trend = recent.length >= 2 ? slope(recent) : 0;
+  const peak = h.length > 0 ? Math.max(...h) : 0;
+  const active = o.pods.filter(
+    (p) => !p.deleting && p.phase !== 'Failed' && p.phase !== 'Succeeded',
+  );
+  const ready = active.filter((p) => p.ready).length;
+  const starting = active.length - ready;
+  const missing = active.filter((p) => p.ready && !p.usage).length;
+  const features = Float32Array.from([
+    clip(last / replicas, 0, 3),
+    clip(at(1) / replicas, 0, 3),
+    clip(at(2) / replicas, 0, 3),
+    clip(at(3) / replicas, 0, 3),
+    clip(at(4) / replicas, 0, 3),
+    clip(trend / Math.max(last, 0.5), -1, 1),
+    clip(peak / replicas, 0, 3),
+    clip(ready / replicas, 0, 2),
+    clip(starting / replicas, 0, 2),
+    clip(usage.cpuOfLimit ?? 0, 0, 2),
+    clip(Math.log(replicas + 1) / Math.log(Math.max(2, maxReplicas) + 1), 0, 1.5),
+    clip(missing / replicas, 0, 1),
+  ]);
+  return { features, demand, trend, peak };
+}
+
+/** The replica count an action asks for. */
+export function replicasForAction(action: number, current: number, state: HorizontalState): number {
+  if (action === 0 || state.demand === undefined) return current;
+  const target = HORIZONTAL_TARGETS[action - 1]!;
+  const up = Math.ceil(
+    (state.demand + TREND_LEAD_STEPS * Math.max(0, state.trend)) / target - 1e-9,
+  );
+  if (up > current) return up;
+  const down = Math.max(1, Math.ceil(state.peak / target - 1e-9));
+  return down < current ? down : current;
+}

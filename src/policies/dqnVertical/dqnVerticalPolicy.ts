@@ -1,0 +1,133 @@
+/**
+ * `dqn-vertical`: seed 002's multi-head Deep Q-Network. A CPU head and a memory head each
+ * choose DECREASE, MAINTAIN or INCREASE of the pods' requests (and limits, in proportion) by
+ * the scale factor; the guardrails keep the result within min/max CPU and memory. Each
+ * decision carries both heads' Q-values and confidence, the usage expected next, the resource
+ * changes in seed 002's shape, and the reasoning.
+ */
+import { argmax, softmaxAt } from '../../rl/mlp.js';
+import { type LoadedModel, loadModel } from '../../rl/modelFiles.js';
+import type { Decision, HeadAction, PolicyInput, ResourceChange, ScalingPolicy } from '../types.js';
+import { HEAD_ACTIONS, workloadKey } from '../types.js';
+import { extrapolate, podSize } from '../usage.js';
+import {
+  type UsageHistory,
+  VERTICAL_FEATURES,
+  VERTICAL_HEADS,
+  type VerticalState,
+  scaled,
+  verticalState,
+} from './vertical.js';
+
+export const DQN_VERTICAL_EXPECTATION = {
+  policy: 'dqn-vertical',
+  stateFeatures: VERTICAL_FEATURES,
+  heads: VERTICAL_HEADS,
+} as const;
+
+export function loadDqnVerticalModel(dir: string): Promise<LoadedModel> {
+  return loadModel(dir, DQN_VERTICAL_EXPECTATION);
+}
+
+function change(current: number, next: number, action: HeadAction): ResourceChange {
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  return {
+    current: round(current),
+    new: round(next),
+    change_percent: current > 0 ? round(((next - current) / current) * 100) : 0,
+    action,
+  };
+}
+
+function explain(
+  s: VerticalState,
+  cpu: HeadAction,
+  memory: HeadAction,
+): { reasoning: string; factors: string[] } {
+  const trend = (t: number, level: number) =>
+    t > 0.02 * level ? 'increasing' : t < -0.02 * level ? 'decreasing' : 'stable';
+  const cpuTrend = trend(s.cpuTrend, s.cpuCores);
+  const memTrend = trend(s.memoryTrend, s.memoryBytes);
+  const factors = [
+    `cpu_trend_${cpuTrend}`,
+    memTrend === 'stable' ? 'memory_stable' : `memory_trend_${memTrend}`,
+  ];
+  const cpuUse = s.features[0]!;
+  if (cpuUse > 0.85) factors.push('cpu_utilization_high');
+  else if (cpuUse < 0.4) factors.push('cpu_utilization_low');
+  if (s.features[3]! > 0.85) factors.push('memory_near_limit');
+  if (s.features[8]! > 0) factors.push('pods_restarted');
+  const say = (what: string, a: HeadAction) =>
+    a === 'MAINTAIN' ? `keep ${what}` : `${a === 'INCREASE' ? 'increase' : 'decrease'} ${what}`;
+  return {
+    reasoning: `CPU at ${Math.round(cpuUse * 100)} % of its request (${cpuTrend}), memory at ${Math.round(s.features[1]! * 100)} % (${memTrend}): ${say('CPU', cpu)}, ${say('memory', memory)}.`,
+    factors,
+  };
+}
+
+export class DqnVerticalPolicy implements ScalingPolicy {
+  readonly name = 'dqn-vertical';
+  readonly kind = 'vertical' as const;
+  private readonly histories = new Map<string, UsageHistory>();
+
+  constructor(readonly model: LoadedModel) {}
+
+  private history(key: string): UsageHistory {
+    let h = this.histories.get(key);
+    if (!h) {
+      h = { cpu: [], memory: [], restarts: 0 };
+      this.histories.set(key, h);
+    }
+    return h;
+  }
+
+  decide(input: PolicyInput): Decision {
+    return this.decideBatch([input])[0]!;
+  }
+
+  decideBatch(inputs: readonly PolicyInput[]): Decision[] {
+    const dim = VERTICAL_FEATURES.length;
+    const states = inputs.map((i) => verticalState(i, this.history(workloadKey(i.observation))));
+    const x = new Float32Array(inputs.length * dim);
+    states.forEach((s, r) => x.set(s.features, r * dim));
+    const [qCpu, qMem] = this.model.mlp.forwardBatch(x, inputs.length);
+    return inputs.map((input, r) => {
+      const o = input.observation;
+      const s = states[r]!;
+      const ac = argmax(qCpu!, r * 3, 3);
+      const am = argmax(qMem!, r * 3, 3);
+      const size = podSize(o);
+      const cpuNow = size.cpuRequestMillicores / 1000;
+      const memNow = size.memoryRequestBytes / 2 ** 20;
+      const cpu = change(cpuNow, scaled(cpuNow, ac, input.scaleFactor), HEAD_ACTIONS[ac]!);
+      const memory = change(memNow, scaled(memNow, am, input.scaleFactor), HEAD_ACTIONS[am]!);
+      const h = this.history(workloadKey(o));
+      const q = (t: Float32Array) =>
+        Array.from(t.subarray(r * 3, r * 3 + 3), (v) => Math.round(v * 1e4) / 1e4);
+      return {
+        policy: this.name,
+        kind: 'vertical',
+        namespace: o.namespace,
+        name: o.name,
+        timeMs: o.timeMs,
+        resources: { cpu, memory },
+        qValues: { cpu: q(qCpu!), memory: q(qMem!) },
+        actions: { cpu: cpu.action, memory: memory.action },
+        confidence: {
+          cpu: Math.round(softmaxAt(qCpu!, ac, r * 3, 3) * 1e4) / 1e4,
+          memory: Math.round(softmaxAt(qMem!, am, r * 3, 3) * 1e4) / 1e4,
+        },
+        predictions: {
+          nextStepCpuCores: extrapolate(h.cpu),
+          nextStepMemoryMb: extrapolate(h.memory) / 2 ** 20,
+        },
+        canScale: cpu.action !== 'MAINTAIN' || memory.action !== 'MAINTAIN',
+        explanation: explain(s, cpu.action, memory.action),
+      };
+    });
+  }
+
+  forget(namespace: string, name: string): void {
+    this.histories.delete(workloadKey({ namespace, name }));
+  }
+}
