@@ -60,6 +60,9 @@ export function podObservation(pod: V1Pod, metric: PodMetric | undefined): PodOb
     readyTransitionMs: toMs(ready?.lastTransitionTime),
     startTimeMs: toMs(pod.status?.startTime),
     restarts: (pod.status?.containerStatuses ?? []).reduce((s, c) => s + (c.restartCount ?? 0), 0),
+    lastTerminationReason: (pod.status?.containerStatuses ?? [])
+      .map((c) => c.lastState?.terminated?.reason)
+      .find((r) => r !== undefined),
     cpuRequestMillicores: totals.cpuRequests,
     memoryRequestBytes: totals.memoryRequests,
     cpuLimitMillicores: totals.cpuLimits,

@@ -1,10 +1,11 @@
 /**
  * Guardrails, in one place: every decision, whichever policy made it, is held within the
- * workload's bounds and rate limits here; a policy that throws or answers with non-finite
+ * workload's bounds and rate limits here, and a vertical one above what the pods use; a policy that throws or answers with non-finite
  * numbers is replaced by its fallback (the HPA), and the fallback is recorded in the decision
  * and counted.
  */
 import type { Decision, PolicyInput, ResourceChange, ScalingPolicy } from './types.js';
+import { activePods } from './usage.js';
 
 export interface RateLimits {
   /** Scale up by at most this factor per decision ... */
@@ -33,9 +34,14 @@ function guardResource(
   maxFraction: number,
   label: string,
   notes: string[],
+  floor?: { value: number; why: string },
 ): ResourceChange {
   let next = change.new;
   const current = change.current;
+  if (floor && next < floor.value) {
+    notes.push(floor.why);
+    next = floor.value;
+  }
   if (current > 0) {
     const limited = clamp(next, current * (1 - maxFraction), current * (1 + maxFraction));
     if (limited !== next)
@@ -45,6 +51,10 @@ function guardResource(
   const bounded = clamp(next, lo, hi);
   if (bounded !== next) notes.push(`${label} held within [${lo}, ${hi}]`);
   next = bounded;
+  if (next !== current && Math.abs(next - current) < MIN_CHANGE_FRACTION * current) {
+    notes.push(`${label} change under ${MIN_CHANGE_FRACTION * 100} % not made`);
+    next = current;
+  }
   const round = (x: number) => Math.round(x * 1000) / 1000;
   next = round(next);
   return {
@@ -53,6 +63,72 @@ function guardResource(
     change_percent: current > 0 ? round(((next - current) / current) * 100) : 0,
     action: next > current ? 'INCREASE' : next < current ? 'DECREASE' : 'MAINTAIN',
   };
+}
+
+/** A pod is using this share of its CPU or more: lowering the request would throttle it. */
+const CPU_BUSY_FRACTION = 0.85;
+/** Memory below the busiest pod's usage times this is raised (the VPA's safety margin) ... */
+const MEMORY_MARGIN = 1.15;
+/** ... to its usage times this, which is also as low as a decrease goes: a band, not a line. */
+const MEMORY_TARGET_MARGIN = 1.3;
+/** Smaller changes are not made: a resize every 15 s for a few per cent is churn. */
+const MIN_CHANGE_FRACTION = 0.05;
+
+interface ResourceFloors {
+  cpu?: { value: number; why: string };
+  memory?: { value: number; why: string };
+}
+
+/**
+ * How low a vertical decision may go, read from what the pods do now, whichever policy
+ * decided: never below what the busiest pod uses (with headroom), never lower blind (no
+ * metrics), and up after an OOM kill, as the VPA does. A learned head that wants to shrink
+ * memory under a running pod would otherwise get the resize refused or the pod killed.
+ */
+function resourceFloors(input: PolicyInput, cpuCores: number, memoryMiB: number): ResourceFloors {
+  const pods = activePods(input.observation);
+  const floors: ResourceFloors = {
+    cpu: { value: cpuCores, why: 'cpu not lowered without usage metrics' },
+    memory: { value: memoryMiB, why: 'memory not lowered without usage metrics' },
+  };
+  const measured = pods.filter((p) => p.ready && p.usage);
+  if (measured.length > 0) {
+    let cpuFloor = 0;
+    let busiestMemoryMiB = 0;
+    for (const p of measured) {
+      const usage = p.usage!;
+      const ceiling = (p.cpuLimitMillicores || p.cpuRequestMillicores) / 1000;
+      const cpu = usage.cpuMillicores / 1000;
+      cpuFloor = Math.max(
+        cpuFloor,
+        cpu >= CPU_BUSY_FRACTION * ceiling ? cpuCores : cpu / CPU_BUSY_FRACTION,
+      );
+      busiestMemoryMiB = Math.max(busiestMemoryMiB, usage.memoryBytes / 2 ** 20);
+    }
+    floors.cpu = {
+      value: Math.min(cpuFloor, cpuCores),
+      why: `cpu kept above the busiest pod's usage with ${Math.round((1 / CPU_BUSY_FRACTION - 1) * 100)} % headroom`,
+    };
+    floors.memory =
+      memoryMiB < busiestMemoryMiB * MEMORY_MARGIN
+        ? {
+            value: busiestMemoryMiB * MEMORY_TARGET_MARGIN,
+            why: `memory raised to ${Math.round((MEMORY_TARGET_MARGIN - 1) * 100)} % above the busiest pod's usage`,
+          }
+        : {
+            value: Math.min(memoryMiB, busiestMemoryMiB * MEMORY_TARGET_MARGIN),
+            why: `memory kept ${Math.round((MEMORY_TARGET_MARGIN - 1) * 100)} % above the busiest pod's usage`,
+          };
+  }
+  const oomKilled = pods.some(
+    (p) => p.lastTerminationReason === 'OOMKilled' && (!p.ready || p.status === 'CrashLoopBackOff'),
+  );
+  if (oomKilled)
+    floors.memory = {
+      value: Math.max(floors.memory!.value, memoryMiB * 1.2, memoryMiB + 100),
+      why: 'memory raised after an OOM kill (by 20 %, at least 100 MiB)',
+    };
+  return floors;
 }
 
 /** The decision with bounds and rate limits applied; what changed is listed in `guardrails`. */
@@ -91,6 +167,11 @@ export function applyGuardrails(
     out.canScale = bounded !== current;
   }
   if (decision.resources) {
+    const floors = resourceFloors(
+      input,
+      decision.resources.cpu.current,
+      decision.resources.memory.current,
+    );
     const cpu = guardResource(
       decision.resources.cpu,
       b.minCpuMillicores / 1000,
@@ -98,6 +179,7 @@ export function applyGuardrails(
       limits.maxResourceChangeFraction,
       'cpu',
       notes,
+      floors.cpu,
     );
     const memory = guardResource(
       decision.resources.memory,
@@ -106,6 +188,7 @@ export function applyGuardrails(
       limits.maxResourceChangeFraction,
       'memory',
       notes,
+      floors.memory,
     );
     out.resources = { cpu, memory };
     out.canScale = cpu.action !== 'MAINTAIN' || memory.action !== 'MAINTAIN';

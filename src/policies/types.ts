@@ -23,6 +23,8 @@ export interface PodObservation {
   readyTransitionMs?: number;
   startTimeMs?: number;
   restarts: number;
+  /** Why a container last stopped (`OOMKilled`, `Error`), when one has restarted. */
+  lastTerminationReason?: string;
   cpuRequestMillicores: number;
   memoryRequestBytes: number;
   cpuLimitMillicores: number;

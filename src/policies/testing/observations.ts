@@ -12,6 +12,8 @@ export interface PodSpec {
   readyMsAgo?: number;
   sampleMsAgo?: number;
   deleting?: boolean;
+  restarts?: number;
+  lastTerminationReason?: string;
 }
 
 export function pods(count: number, spec: PodSpec = {}): PodSpec[] {
@@ -44,7 +46,8 @@ export function observation(
       ready,
       readyTransitionMs: timeMs - (s.readyMsAgo ?? 3_000_000),
       startTimeMs: started,
-      restarts: 0,
+      restarts: s.restarts ?? 0,
+      lastTerminationReason: s.lastTerminationReason,
       cpuRequestMillicores: cpuRequest,
       memoryRequestBytes: memoryRequest,
       cpuLimitMillicores: cpuLimit,
