@@ -102,6 +102,20 @@ function containerValue(
  * independently, so a container with requests and no limits still counts its requests.
  */
 export function podResourceTotals(pod: V1Pod): PodResourceTotals {
+  const cached = totalsCache.get(pod);
+  if (cached) return cached;
+  const result = computeTotals(pod);
+  totalsCache.set(pod, result);
+  return result;
+}
+
+/**
+ * Totals per pod object: the simulator hands out the same object until the pod changes, and
+ * parsing quantity strings is what observing thousands of pods spends its time on.
+ */
+const totalsCache = new WeakMap<V1Pod, PodResourceTotals>();
+
+function computeTotals(pod: V1Pod): PodResourceTotals {
   const totals = { cpuRequests: 0, cpuLimits: 0, memoryRequests: 0, memoryLimits: 0 };
   const keys = [
     ['cpuRequests', 'requests', 'cpu'],

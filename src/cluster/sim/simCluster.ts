@@ -362,14 +362,14 @@ export class SimCluster implements ClusterClient {
           (!ns || p.namespace === ns) &&
           labels(p.labels) &&
           matchesFields(fields, (f) => podField(p, f)),
-        (p) => podToKube(p, this.engine.nodes),
+        (p) => this.podObject(p),
         options,
       );
     });
   }
 
   getPod(namespace: string, name: string): Promise<V1Pod> {
-    return this.run(() => podToKube(this.podOrThrow(namespace, name), this.engine.nodes));
+    return this.run(() => this.podObject(this.podOrThrow(namespace, name)));
   }
 
   listWorkloads(options: ListOptions = {}): Promise<Page<V1Deployment>> {
@@ -648,6 +648,20 @@ export class SimCluster implements ClusterClient {
   }
 
   // ---- helpers --------------------------------------------------------------------------------
+
+  private readonly podObjects = new WeakMap<PodState, { resourceVersion: number; object: V1Pod }>();
+
+  /**
+   * The pod as a Kubernetes object, built again only when the pod changed: evaluation lists
+   * every pod every 15 s, and most have not changed since. Callers must not modify it.
+   */
+  private podObject(pod: PodState): V1Pod {
+    const cached = this.podObjects.get(pod);
+    if (cached && cached.resourceVersion === pod.resourceVersion) return cached.object;
+    const object = podToKube(pod, this.engine.nodes);
+    this.podObjects.set(pod, { resourceVersion: pod.resourceVersion, object });
+    return object;
+  }
 
   /** Syncs, runs `fn`, and turns its result or error into a promise (errors never escape synchronously). */
   private run<T>(fn: () => T): Promise<T> {

@@ -72,24 +72,33 @@ export interface ReplicaCalculation {
   factors: string[];
 }
 
-/** GetResourceReplicas for CPU utilisation (replica_calculator.go). */
-export function calculateReplicas(o: WorkloadObservation, config: HpaConfig): ReplicaCalculation {
+interface PodGroups {
+  readyPodCount: number;
+  unready: string[];
+  missing: string[];
+  metrics: Map<string, number>;
+  requests: Map<string, number>;
+}
+
+/** groupPods (replica_calculator.go): which pods count, which are unready, which lack metrics. */
+function groupPods(o: WorkloadObservation, config: HpaConfig): PodGroups {
   const now = o.timeMs;
-  const current = o.specReplicas;
-  let readyPodCount = 0;
-  const unready: string[] = [];
-  const missing: string[] = [];
-  const metrics = new Map<string, number>();
-  const requests = new Map<string, number>();
+  const g: PodGroups = {
+    readyPodCount: 0,
+    unready: [],
+    missing: [],
+    metrics: new Map(),
+    requests: new Map(),
+  };
   for (const pod of o.pods) {
     if (pod.deleting || pod.phase === 'Failed') continue;
-    requests.set(pod.name, pod.cpuRequestMillicores);
+    g.requests.set(pod.name, pod.cpuRequestMillicores);
     if (pod.phase === 'Pending') {
-      unready.push(pod.name);
+      g.unready.push(pod.name);
       continue;
     }
     if (!pod.usage) {
-      missing.push(pod.name);
+      g.missing.push(pod.name);
       continue;
     }
     let isUnready: boolean;
@@ -103,13 +112,36 @@ export function calculateReplicas(o: WorkloadObservation, config: HpaConfig): Re
       isUnready =
         !pod.ready && pod.startTimeMs + config.initialReadinessDelayMs > pod.readyTransitionMs;
     }
-    if (isUnready) {
-      unready.push(pod.name);
-      continue;
+    if (isUnready) g.unready.push(pod.name);
+    else {
+      g.metrics.set(pod.name, pod.usage.cpuMillicores);
+      g.readyPodCount++;
     }
-    metrics.set(pod.name, pod.usage.cpuMillicores);
-    readyPodCount++;
   }
+  return g;
+}
+
+/** GetResourceUtilizationRatio: whole-percent utilisation over the pods with metrics, against the target. */
+function utilizationRatio(
+  metrics: Map<string, number>,
+  requests: Map<string, number>,
+  target: number,
+): { ratio: number; utilization: number } {
+  let used = 0;
+  let requested = 0;
+  for (const [name, value] of metrics) {
+    used += value;
+    requested += requests.get(name) ?? 0;
+  }
+  // The API reports whole percent: integer division, as the controller does.
+  const utilization = Math.trunc((used * 100) / requested);
+  return { ratio: utilization / target, utilization };
+}
+
+/** GetResourceReplicas for CPU utilisation (replica_calculator.go). */
+export function calculateReplicas(o: WorkloadObservation, config: HpaConfig): ReplicaCalculation {
+  const current = o.specReplicas;
+  const { readyPodCount, unready, missing, metrics, requests } = groupPods(o, config);
   if (requests.size === 0) return { reason: 'no pods returned by selector', factors: ['no_pods'] };
   if (metrics.size === 0)
     return {
@@ -120,53 +152,39 @@ export function calculateReplicas(o: WorkloadObservation, config: HpaConfig): Re
     if (request === 0 && metrics.has(name))
       return { reason: `missing request for cpu in pod ${name}`, factors: ['missing_requests'] };
   }
-
-  const ratio = (m: Map<string, number>) => {
-    let used = 0;
-    let requested = 0;
-    for (const [name, value] of m) {
-      used += value;
-      requested += requests.get(name) ?? 0;
-    }
-    // The API reports whole percent: integer division, as the controller does.
-    const utilization = Math.trunc((used * 100) / requested);
-    return { ratio: utilization / config.targetCpuUtilization, utilization };
-  };
+  const target = config.targetCpuUtilization;
   const within = (r: number) => 1 - config.tolerance <= r && r <= 1 + config.tolerance;
-  const { ratio: usageRatio, utilization } = ratio(metrics);
-  const factors: string[] = [];
+  const { ratio: usageRatio, utilization } = utilizationRatio(metrics, requests, target);
   const scaleUpWithUnready = unready.length > 0 && usageRatio > 1;
   if (!scaleUpWithUnready && missing.length === 0) {
     if (within(usageRatio)) {
       return {
         replicas: current,
         utilization,
-        reason: `utilization ${utilization}% is within tolerance of the ${config.targetCpuUtilization}% target`,
+        reason: `utilization ${utilization}% is within tolerance of the ${target}% target`,
         factors: ['within_tolerance'],
       };
     }
     return {
       replicas: Math.ceil(usageRatio * readyPodCount),
       utilization,
-      reason: `utilization ${utilization}% against a ${config.targetCpuUtilization}% target over ${readyPodCount} ready pods`,
+      reason: `utilization ${utilization}% against a ${target}% target over ${readyPodCount} ready pods`,
       factors: [usageRatio > 1 ? 'cpu_above_target' : 'cpu_below_target'],
     };
   }
+  const factors: string[] = [];
   if (missing.length > 0) {
     factors.push('missing_metrics');
-    if (usageRatio < 1) {
-      // On a scale-down, pods without metrics count as using 100 % (or the target, if higher).
-      const fallback = Math.max(100, config.targetCpuUtilization);
-      for (const name of missing) metrics.set(name, ((requests.get(name) ?? 0) * fallback) / 100);
-    } else if (usageRatio > 1) {
-      for (const name of missing) metrics.set(name, 0);
-    }
+    // On a scale-down, pods without metrics count as using 100 % (or the target, if higher); on a scale-up, 0 %.
+    const fallback = usageRatio < 1 ? Math.max(100, target) / 100 : 0;
+    if (usageRatio !== 1)
+      for (const name of missing) metrics.set(name, (requests.get(name) ?? 0) * fallback);
   }
   if (scaleUpWithUnready) {
     factors.push('unready_pods');
     for (const name of unready) metrics.set(name, 0);
   }
-  const { ratio: newRatio } = ratio(metrics);
+  const { ratio: newRatio } = utilizationRatio(metrics, requests, target);
   if (within(newRatio) || (usageRatio < 1 && newRatio > 1) || (usageRatio > 1 && newRatio < 1)) {
     return {
       replicas: current,
@@ -188,7 +206,7 @@ export function calculateReplicas(o: WorkloadObservation, config: HpaConfig): Re
   return {
     replicas: newReplicas,
     utilization,
-    reason: `utilization ${utilization}% against a ${config.targetCpuUtilization}% target, counting ${missing.length} pods without metrics and ${unready.length} not ready`,
+    reason: `utilization ${utilization}% against a ${target}% target, counting ${missing.length} pods without metrics and ${unready.length} not ready`,
     factors: [...factors, newRatio > 1 ? 'cpu_above_target' : 'cpu_below_target'],
   };
 }
