@@ -48,7 +48,7 @@ function progressLine(p: TrainProgress, total: number): string {
   const bar = '#'.repeat(done) + '.'.repeat(width - done);
   return (
     `[${bar}] ${String(p.steps).padStart(String(total).length)}/${total} steps | episode ${p.episodes} | ` +
-    `return ${p.episodeReturn.toFixed(0)} | loss ${p.loss.toFixed(4)} | eps ${p.epsilon.toFixed(3)} | ` +
+    `return ${p.episodes > 0 ? p.episodeReturn.toFixed(0) : '-'} | loss ${p.loss.toFixed(4)} | eps ${p.epsilon.toFixed(3)} | ` +
     `violations ${(p.violationRate * 100).toFixed(2)}% | cost x${p.costRatio.toFixed(3)} | ${p.stepsPerSecond.toFixed(0)} steps/s`
   );
 }
@@ -62,7 +62,7 @@ export async function runTraining(flags: TrainFlags, io: CliIo, now: () => numbe
     .map((h) => positiveInt(h.trim(), '--hidden', 64));
   const config: TrainConfig = {
     ...DEFAULT_TRAIN_CONFIG,
-    steps: positiveInt(flags.steps, '--steps', policy === 'dqn' ? 400_000 : 200_000),
+    steps: positiveInt(flags.steps, '--steps', policy === 'dqn' ? 300_000 : 200_000),
     envs: positiveInt(flags.envs, '--envs', DEFAULT_TRAIN_CONFIG.envs),
     seed: flags.seed ?? '1',
     hidden,

@@ -29,6 +29,13 @@ export interface HorizontalEnvOptions {
   /** Reward lost, growing linearly to this, as an interval's p95 nears the SLO from `nearSloFrom` of it. */
   nearSloPenalty: number;
   nearSloFrom: number;
+  /** Reward lost per change of the replica count (churn has costs of its own). */
+  changePenalty: number;
+  /**
+   * The cost term is pods over the pods the load needs, but never over fewer than this many:
+   * a spare pod on a small workload costs little in core-hours, a violation just as much.
+   */
+  costFloorPods: number;
   workload: EvalWorkload;
   bounds: ScalingBounds;
   /** Where traffic comes from: synthetic by default, or random windows of these traces. */
@@ -38,10 +45,12 @@ export interface HorizontalEnvOptions {
 export const DEFAULT_HORIZONTAL_ENV: HorizontalEnvOptions = {
   episodeSteps: 1440,
   stepMs: 15_000,
-  peakRps: [150, 3000],
-  violationPenalty: 10,
-  nearSloPenalty: 0,
+  peakRps: [30, 3000],
+  violationPenalty: 60,
+  nearSloPenalty: 3,
   nearSloFrom: 0.85,
+  changePenalty: 0.6,
+  costFloorPods: 4,
   workload: DEFAULT_EVAL_WORKLOAD,
   bounds: { ...DEFAULT_BOUNDS, maxReplicas: 200 },
 };
@@ -112,7 +121,7 @@ export class HorizontalEnv implements Env {
       canScale: desired !== o.specReplicas,
       explanation: { reasoning: '', factors: [] },
     };
-    await this.run.apply(applyGuardrails(raw, input, DEFAULT_RATE_LIMITS));
+    const changed = await this.run.apply(applyGuardrails(raw, input, DEFAULT_RATE_LIMITS));
     const r = this.run.advance();
     const costRatio = r.pods / Math.max(1, r.idealPods);
     const slo = this.options.workload.model.sloLatencyMs ?? 200;
@@ -124,9 +133,10 @@ export class HorizontalEnv implements Env {
       ),
     );
     const reward =
-      -costRatio -
+      -r.pods / Math.max(this.options.costFloorPods, r.idealPods) -
       (r.violated ? this.options.violationPenalty : 0) -
-      this.options.nearSloPenalty * near;
+      this.options.nearSloPenalty * near -
+      this.options.changePenalty * changed;
     this.observation = await this.run.observe();
     this.state = horizontalState(this.observation, this.history, this.options.bounds.maxReplicas);
     this.steps++;

@@ -44,7 +44,7 @@ export interface TrainConfig extends DqnHyper {
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
-  steps: 400_000,
+  steps: 300_000,
   envs: 8,
   seed: 1,
   batchSize: 64,
@@ -177,7 +177,7 @@ export async function train(
         if (++gradientSteps % config.targetSyncEvery === 0) dqn.syncTarget();
       }
     }
-    if (steps >= nextReport) {
+    if (steps >= nextReport || steps >= config.steps) {
       const elapsed = (now() - started) / 1000;
       progress = {
         steps,

@@ -32,6 +32,8 @@ export interface VerticalEnvOptions {
   replicas: [number, number];
   violationPenalty: number;
   oomPenalty: number;
+  /** Paid by a head each time its resource is changed: resizing every 15 s has costs of its own. */
+  changePenalty: number;
   scaleFactor: number;
   bounds: ScalingBounds;
 }
@@ -41,8 +43,9 @@ export const DEFAULT_VERTICAL_ENV: VerticalEnvOptions = {
   stepMs: 15_000,
   peakRpsPerPod: [40, 600],
   replicas: [2, 6],
-  violationPenalty: 10,
-  oomPenalty: 10,
+  violationPenalty: 30,
+  oomPenalty: 60,
+  changePenalty: 0.3,
   scaleFactor: 0.2,
   bounds: {
     minReplicas: 1,
@@ -153,8 +156,17 @@ export class VerticalEnv implements Env {
     const memCost =
       memRequest /
       Math.max(usage.memoryUsageBytes * (pods / Math.max(1, usage.measuredPods)), 32 * 2 ** 20);
-    const cpuReward = -cpuCost - (r.violated ? this.options.violationPenalty : 0);
-    const memReward = -0.5 * memCost - (oom > 0 ? this.options.oomPenalty : 0);
+    const applied = guarded.canScale ? guarded.resources : undefined;
+    const cpuChanged = applied !== undefined && applied.cpu.action !== 'MAINTAIN';
+    const memChanged = applied !== undefined && applied.memory.action !== 'MAINTAIN';
+    const cpuReward =
+      -cpuCost -
+      (r.violated ? this.options.violationPenalty : 0) -
+      (cpuChanged ? this.options.changePenalty : 0);
+    const memReward =
+      -0.5 * memCost -
+      (oom > 0 ? this.options.oomPenalty : 0) -
+      (memChanged ? this.options.changePenalty : 0);
     this.state = verticalState(this.input(), this.history);
     this.steps++;
     return {

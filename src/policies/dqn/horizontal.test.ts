@@ -52,18 +52,36 @@ describe('horizontal DQN actions', () => {
     peak,
   });
 
-  it('HOLD keeps the replicas; a target scales up at once to cover demand and its trend', () => {
+  it('HOLD keeps the replicas until demand passes the safe maximum', () => {
     expect(HORIZONTAL_ACTIONS[0]).toBe('HOLD');
-    expect(replicasForAction(0, 5, state(20))).toBe(5);
-    const t76 = HORIZONTAL_ACTIONS.indexOf('TARGET_76');
-    expect(replicasForAction(t76, 5, state(7.6))).toBe(10);
-    // 2 steps of a trend of 0.38 pods per step are added: 8.36 / 0.76 = 11.
-    expect(replicasForAction(t76, 5, state(7.6, 0.38))).toBe(11);
+    expect(replicasForAction(0, 5, state(3.8))).toBe(5);
+    expect(replicasForAction(0, 5, state(1, 0, 1))).toBe(5);
+    // 3.88 pods of demand on 5 is 80 % with the headroom of 0.15 pod (4.85 + 0.15 = 5);
+    // beyond it HOLD adds what brings demand back to 80 %.
+    expect(replicasForAction(0, 5, state(3.88))).toBe(5);
+    expect(replicasForAction(0, 5, state(3.8, 0.1))).toBe(6);
+    expect(replicasForAction(0, 5, state(20))).toBe(26);
+  });
+
+  it('a target scales up at once to cover demand and its trend', () => {
+    const t77 = HORIZONTAL_ACTIONS.indexOf('TARGET_77');
+    // 7.5 / 0.77 + 0.15 = 9.89: 10 pods.
+    expect(replicasForAction(t77, 5, state(7.5))).toBe(10);
+    // 2 steps of a trend of 0.4 pods per step are added: 8.3 / 0.77 + 0.15 = 10.9: 11.
+    expect(replicasForAction(t77, 5, state(7.5, 0.4))).toBe(11);
+  });
+
+  it('keeps a small workload off the edge of its only pod', () => {
+    const t80 = HORIZONTAL_ACTIONS.indexOf('TARGET_80');
+    // 0.7 pods of demand is 87.5 % of the target on one pod: with the headroom, two.
+    expect(replicasForAction(t80, 1, state(0.7))).toBe(2);
+    expect(replicasForAction(t80, 1, state(0.6))).toBe(1);
   });
 
   it('scales down only as far as the recent peak allows', () => {
     const t80 = HORIZONTAL_ACTIONS.indexOf('TARGET_80');
-    expect(replicasForAction(t80, 10, state(4, 0, 6.4))).toBe(8);
+    // A peak of 6.2 pods at 80 % is 7.75 + 0.15: 8.
+    expect(replicasForAction(t80, 10, state(4, 0, 6.2))).toBe(8);
     expect(replicasForAction(t80, 10, state(4, 0, 8.4))).toBe(10);
     expect(replicasForAction(t80, 3, state(0, 0, 0))).toBe(1);
     expect(replicasForAction(t80, 3, { ...state(0), demand: undefined })).toBe(3);

@@ -4,7 +4,8 @@
  * works on another. An action picks a CPU utilisation target; the replica count follows with
  * hysteresis: up at once to cover current demand (plus its trend), down only as far as the
  * highest demand of the last two minutes allows — removing a pod is instant, getting it back
- * takes a startup delay. Documented in docs/policies.md.
+ * takes a startup delay. HOLD keeps the count unless demand would pass SAFE_MAX_UTILIZATION.
+ * Documented in docs/policies.md.
  */
 import { slope, summarizeUsage } from '../usage.js';
 import type { WorkloadObservation } from '../types.js';
@@ -15,6 +16,18 @@ export const HISTORY = 5;
 export const PEAK_WINDOW = 8;
 /** Steps of trend added to demand when scaling up. */
 export const TREND_LEAD_STEPS = 2;
+/**
+ * No action may leave the projected demand above this fraction of the replicas' requests:
+ * HOLD too scales up past it. Near 83 % of a pod's CPU the p95 latency of the evaluation's
+ * workload crosses its SLO; a learned policy must not be able to hold a workload there.
+ */
+export const SAFE_MAX_UTILIZATION = 0.8;
+/**
+ * Every replica count an action computes carries this much more than the target asks: at one
+ * or two pods a step of one pod is a large fraction of capacity, and a workload on the edge
+ * flaps between counts and violates; at twenty pods it is noise.
+ */
+export const HEADROOM_PODS = 0.15;
 
 export const HORIZONTAL_FEATURES = [
   'demand per replica (CPU usage in pods of request, over spec replicas)',
@@ -31,7 +44,7 @@ export const HORIZONTAL_FEATURES = [
   'pods without metrics / spec replicas',
 ] as const;
 
-export const HORIZONTAL_TARGETS = [0.55, 0.62, 0.68, 0.72, 0.76, 0.8, 0.84, 0.88] as const;
+export const HORIZONTAL_TARGETS = [0.5, 0.58, 0.64, 0.69, 0.73, 0.77, 0.8] as const;
 export const HORIZONTAL_ACTIONS = [
   'HOLD',
   ...HORIZONTAL_TARGETS.map((t) => `TARGET_${Math.round(t * 100)}`),
@@ -99,12 +112,12 @@ export function horizontalState(
 
 /** The replica count an action asks for. */
 export function replicasForAction(action: number, current: number, state: HorizontalState): number {
-  if (action === 0 || state.demand === undefined) return current;
-  const target = HORIZONTAL_TARGETS[action - 1]!;
-  const up = Math.ceil(
-    (state.demand + TREND_LEAD_STEPS * Math.max(0, state.trend)) / target - 1e-9,
-  );
+  if (state.demand === undefined) return current;
+  const projected = state.demand + TREND_LEAD_STEPS * Math.max(0, state.trend);
+  const target = action === 0 ? SAFE_MAX_UTILIZATION : HORIZONTAL_TARGETS[action - 1]!;
+  const up = Math.ceil(projected / target + HEADROOM_PODS - 1e-9);
   if (up > current) return up;
-  const down = Math.max(1, Math.ceil(state.peak / target - 1e-9));
+  if (action === 0) return current;
+  const down = Math.max(1, Math.ceil(state.peak / target + HEADROOM_PODS - 1e-9));
   return down < current ? down : current;
 }

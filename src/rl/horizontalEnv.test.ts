@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { HORIZONTAL_ACTIONS, HORIZONTAL_FEATURES } from '../policies/dqn/horizontal.js';
+import { Trace } from '../traces/trace.js';
+import {
+  DEFAULT_HORIZONTAL_ENV,
+  HorizontalEnv,
+  type HorizontalEnvOptions,
+  makeEnvRng,
+} from './horizontalEnv.js';
+
+const STEPS = 240;
+/** One hour (plus the env's 10 minutes of margin) of load ramping from 50 to 1000 requests/s. */
+function ramp(): Trace {
+  const seconds = STEPS * 15 + 600;
+  const t = Float64Array.from({ length: seconds / 60 }, (_, i) => i * 60);
+  return new Trace(
+    'ramp',
+    t,
+    t.map((s) => 50 + (950 * s) / seconds),
+  );
+}
+
+const options: HorizontalEnvOptions = {
+  ...DEFAULT_HORIZONTAL_ENV,
+  episodeSteps: STEPS,
+  peakRps: [1000, 1000],
+  traces: [ramp()],
+};
+
+async function episode(env: HorizontalEnv, action: number) {
+  const first = await env.reset();
+  const rewards: number[] = [];
+  let violations = 0;
+  for (;;) {
+    const r = await env.step([action]);
+    expect(r.next).toHaveLength(HORIZONTAL_FEATURES.length);
+    rewards.push(r.rewards[0]!);
+    if (r.violated) violations++;
+    if (r.done) break;
+  }
+  return { first, rewards, violations };
+}
+
+describe('HorizontalEnv', () => {
+  it('penalises violations heavily: capped under a ramp loses, following it wins', async () => {
+    const capped = { ...options, bounds: { ...options.bounds, maxReplicas: 4 } };
+    const hold = await episode(new HorizontalEnv(makeEnvRng(1, 0), capped), 0);
+    const follow = await episode(
+      new HorizontalEnv(makeEnvRng(1, 0), options),
+      HORIZONTAL_ACTIONS.indexOf('TARGET_50'),
+    );
+    expect(hold.first).toHaveLength(HORIZONTAL_FEATURES.length);
+    expect(hold.rewards).toHaveLength(STEPS);
+    expect(hold.violations).toBeGreaterThan(STEPS / 4);
+    expect(Math.min(...hold.rewards)).toBeLessThanOrEqual(-options.violationPenalty);
+    expect(follow.violations).toBe(0);
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    expect(sum(follow.rewards)).toBeGreaterThan(sum(hold.rewards) / 10);
+    // Paying for twice the pods needed costs about twice the ideal.
+    expect(sum(follow.rewards) / STEPS).toBeLessThan(-1.2);
+    expect(sum(follow.rewards) / STEPS).toBeGreaterThan(-3);
+  });
+
+  it('replays the same episode from the same seed, and another from another', async () => {
+    const a = await episode(new HorizontalEnv(makeEnvRng('s', 2), DEFAULT_HORIZONTAL_ENV), 4);
+    const b = await episode(new HorizontalEnv(makeEnvRng('s', 2), DEFAULT_HORIZONTAL_ENV), 4);
+    const c = await episode(new HorizontalEnv(makeEnvRng('s', 3), DEFAULT_HORIZONTAL_ENV), 4);
+    expect(a.rewards).toEqual(b.rewards);
+    expect(a.rewards).not.toEqual(c.rewards);
+  });
+});
