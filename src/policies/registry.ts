@@ -8,6 +8,7 @@ import { invalidArgument } from '../core/errors.js';
 import type { LoadedModel } from '../rl/modelFiles.js';
 import { DqnPolicy } from './dqn/dqnPolicy.js';
 import { DqnVerticalPolicy } from './dqnVertical/dqnVerticalPolicy.js';
+import { type FallbackEvent, withFallback } from './guardrails.js';
 import { HpaPolicy } from './hpa/hpa.js';
 import { type OracleForecast, type OracleModel, OraclePolicy } from './oracle/oracle.js';
 import { StaticPolicy } from './static/static.js';
@@ -37,6 +38,8 @@ export interface PolicyContext {
   loadModel(policy: 'dqn' | 'dqn-vertical', dir?: string): Promise<LoadedModel>;
   /** Evaluation only. */
   oracle?: { forecast(): OracleForecast; model: OracleModel };
+  /** Told each time a learned policy fails and its baseline decides instead. */
+  onFallback?: (e: FallbackEvent) => void;
 }
 
 export function policyKind(spec: PolicySpec): 'horizontal' | 'vertical' {
@@ -52,10 +55,20 @@ export function policyLabel(spec: PolicySpec): string {
 
 export async function createPolicy(spec: PolicySpec, ctx: PolicyContext): Promise<ScalingPolicy> {
   switch (spec.name) {
+    // A learned policy that throws or answers non-finite values hands over to its baseline:
+    // the HPA for replicas, the VPA recommender for resources.
     case 'dqn':
-      return new DqnPolicy(await ctx.loadModel('dqn', spec.arg));
+      return withFallback(
+        new DqnPolicy(await ctx.loadModel('dqn', spec.arg)),
+        new HpaPolicy(),
+        ctx.onFallback,
+      );
     case 'dqn-vertical':
-      return new DqnVerticalPolicy(await ctx.loadModel('dqn-vertical', spec.arg));
+      return withFallback(
+        new DqnVerticalPolicy(await ctx.loadModel('dqn-vertical', spec.arg)),
+        new VpaPolicy(),
+        ctx.onFallback,
+      );
     case 'hpa': {
       const target = spec.arg === undefined ? 70 : Number(spec.arg);
       if (!Number.isInteger(target) || target < 1 || target > 1000)

@@ -1,6 +1,7 @@
 /**
  * The models `qpilot serve` decides with, loaded once at start. A model that is missing or
- * fails its checks does not stop the server: its policy falls back to the HPA, and /health and
+ * fails its checks does not stop the server: its policy falls back to its baseline (the HPA for
+ * replicas, the VPA for resources), and /health and
  * /model/info say so.
  */
 import { join } from 'node:path';
@@ -10,6 +11,12 @@ import { loadDqnModel } from './dqn/dqnPolicy.js';
 import { loadDqnVerticalModel } from './dqnVertical/dqnVerticalPolicy.js';
 
 export type LearnedPolicy = 'dqn' | 'dqn-vertical';
+
+/** Who decides while a learned policy cannot: its baseline (see registry.ts). */
+export const FALLBACK_POLICY: Record<LearnedPolicy, 'hpa' | 'vpa'> = {
+  dqn: 'hpa',
+  'dqn-vertical': 'vpa',
+};
 
 export interface ModelState {
   policy: LearnedPolicy;

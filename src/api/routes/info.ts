@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { AppDeps } from '../deps.js';
+import { FALLBACK_POLICY } from '../../policies/servingModels.js';
 
 const Health = Type.Object({
   status: Type.Union([Type.Literal('healthy'), Type.Literal('degraded')]),
@@ -79,7 +80,7 @@ export function infoRoutes(
               m.policy,
               m.status === 'loaded'
                 ? { status: 'loaded' }
-                : { status: 'unavailable', error: m.error, fallback: 'hpa' },
+                : { status: 'unavailable', error: m.error, fallback: FALLBACK_POLICY[m.policy] },
             ]),
           )
         : undefined;

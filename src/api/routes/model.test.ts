@@ -52,13 +52,13 @@ describe('GET /model/info', () => {
     });
   });
 
-  it('says when a model is missing, and that the HPA decides instead', async () => {
+  it('says when a model is missing, and which baseline decides instead', async () => {
     const models = await loadServingModels('/nonexistent/models');
     t = await simApp({ models });
     const info = (await t.app.inject('/model/info')).json<Record<string, unknown>>();
     expect(info).toMatchObject({
       status: 'unavailable',
-      fallback: 'hpa',
+      fallback: 'vpa',
       model_path: '/nonexistent/models/dqn-vertical',
       state_dim: null,
     });
@@ -68,7 +68,10 @@ describe('GET /model/info', () => {
       status: 'degraded',
       checks: {
         cluster: { status: 'ok' },
-        models: { dqn: { status: 'unavailable', fallback: 'hpa' } },
+        models: {
+          dqn: { status: 'unavailable', fallback: 'hpa' },
+          'dqn-vertical': { status: 'unavailable', fallback: 'vpa' },
+        },
       },
     });
   });

@@ -1,7 +1,7 @@
 /** `GET /model/info`: seed 002's model information, with training metadata and load status. */
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { ModelState } from '../../policies/servingModels.js';
+import { FALLBACK_POLICY, type ModelState } from '../../policies/servingModels.js';
 import type { AppDeps } from '../deps.js';
 
 function describe(state: ModelState) {
@@ -10,7 +10,7 @@ function describe(state: ModelState) {
   return {
     policy: state.policy,
     status: state.status,
-    ...(state.error ? { error: state.error, fallback: 'hpa' } : {}),
+    ...(state.error ? { error: state.error, fallback: FALLBACK_POLICY[state.policy] } : {}),
     model_type:
       meta?.modelType ??
       (state.policy === 'dqn' ? 'Deep Q-Network (DQN)' : 'Multi-head Deep Q-Network (DQN)'),
