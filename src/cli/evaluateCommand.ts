@@ -29,15 +29,16 @@ export interface EvaluateFlags {
   plot?: string;
   peakRps?: string;
   duration?: string;
+  start?: string;
   seed?: string;
   model?: string;
   verticalModel?: string;
 }
 
 /** "7d", "12h", "90m", "3600s" or plain seconds. */
-export function parseDuration(text: string): number {
+export function parseDuration(text: string, flag = '--duration'): number {
   const m = /^(\d+(?:\.\d+)?)(d|h|m|s)?$/.exec(text.trim());
-  if (!m) throw invalidArgument(`--duration must look like 7d, 12h, 90m or 3600, got "${text}"`);
+  if (!m) throw invalidArgument(`${flag} must look like 7d, 12h, 90m or 3600, got "${text}"`);
   const scale = { d: 86_400, h: 3600, m: 60, s: 1 }[(m[2] ?? 's') as 'd' | 'h' | 'm' | 's'];
   return Number(m[1]) * scale;
 }
@@ -85,13 +86,19 @@ export async function runEvaluation(flags: EvaluateFlags, io: CliIo): Promise<vo
   if (!(peakRps > 0))
     throw invalidArgument(`--peak-rps must be a number greater than 0, got "${flags.peakRps}"`);
   const durationSec = flags.duration === undefined ? undefined : parseDuration(flags.duration);
+  const startSec = flags.start === undefined ? 0 : parseDuration(flags.start, '--start');
   const models = new ModelCache({ dqn: flags.model, 'dqn-vertical': flags.verticalModel });
   // Load learned models before the first simulation, so that a bad one fails at once.
   for (const s of specs)
     if (s.name === 'dqn' || s.name === 'dqn-vertical') await models.load(s.name, s.arg);
   const traces: TraceResults[] = [];
   for (const ref of flags.trace) {
-    const trace = await resolveTrace(ref, io.cwd);
+    const whole = await resolveTrace(ref, io.cwd);
+    if (startSec >= whole.durationSec)
+      throw invalidArgument(
+        `--start ${flags.start} is past the end of ${whole.name} (${Math.round(whole.durationSec / 86_400)} days)`,
+      );
+    const trace = startSec > 0 ? whole.window(startSec, whole.durationSec - startSec) : whole;
     const results: ResultRow[] = [];
     const plotted: { policy: string; series: NonNullable<EvalRun['series']> }[] = [];
     for (const spec of specs) {

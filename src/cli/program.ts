@@ -158,7 +158,7 @@ export function buildProgram(io: CliIo, onServe?: (server: RunningServer) => voi
     .option('--out <dir>', 'model directory to write (default: models/<policy>)')
     .option(
       '--steps <n>',
-      'environment steps in all (default 400000 for dqn, 200000 for dqn-vertical)',
+      'environment steps in all (default 300000 for dqn, 200000 for dqn-vertical)',
     )
     .option('--envs <n>', 'simulated environments stepped together', '8')
     .option('--seed <seed>', 'random seed: the same seed trains the same model', '1')
@@ -188,7 +188,8 @@ export function buildProgram(io: CliIo, onServe?: (server: RunningServer) => voi
       'draw load, replicas and p95 latency over time (one file per trace)',
     )
     .option('--peak-rps <rps>', 'rescale each trace so that its peak is this', '2000')
-    .option('--duration <time>', 'evaluate only the first part of each trace (7d, 12h, 3600)')
+    .option('--start <time>', 'skip the start of each trace (50d, 12h, 3600)')
+    .option('--duration <time>', 'evaluate only this much of each trace (7d, 12h, 3600)')
     .option('--seed <seed>', 'random seed of the simulation', '1')
     .option('--model <dir>', 'model of dqn (default: models/dqn)')
     .option('--vertical-model <dir>', 'model of dqn-vertical (default: models/dqn-vertical)')
