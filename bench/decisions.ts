@@ -1,6 +1,7 @@
 /**
  * DQN decision latency: one decision at a time (p50, p99), and one batched decision for 1,000
- * workloads; and training speed (gradient steps per second). Targets: p50 under 0.2 ms per
+ * workloads; and training speed (gradient steps per second, and whole rounds of environment
+ * steps as `qpilot train` runs them). Targets: p50 under 0.2 ms per
  * decision; 1,000 workloads under 20 ms. Uses the shipped model when it is there.
  */
 import { existsSync } from 'node:fs';
@@ -13,6 +14,11 @@ import { DoubleDqn } from '../src/rl/qnet.js';
 import { ReplayBuffer } from '../src/rl/replayBuffer.js';
 import { initTf } from '../src/rl/tf.js';
 import { HORIZONTAL_ACTIONS, HORIZONTAL_FEATURES } from '../src/policies/dqn/horizontal.js';
+import { withFallback } from '../src/policies/guardrails.js';
+import { HpaPolicy } from '../src/policies/hpa/hpa.js';
+import type { ScalingPolicy } from '../src/policies/types.js';
+import { HorizontalEnv, makeEnvRng } from '../src/rl/horizontalEnv.js';
+import { DEFAULT_TRAIN_CONFIG, train } from '../src/rl/trainer.js';
 import { emit, median } from './lib.js';
 
 function percentile(xs: number[], q: number): number {
@@ -26,32 +32,45 @@ export async function decisions(): Promise<void> {
     ? await loadDqnModel(dir)
     : randomModel(DQN_EXPECTATION, 1, [64, 64]);
   const inputs = observationSequence(1, 2000);
-  const policy = new DqnPolicy(model);
-  for (const i of inputs.slice(0, 500)) policy.decide(i);
-  const times: number[] = [];
-  for (const i of inputs) {
-    const t0 = performance.now();
-    policy.decide(i);
-    times.push(performance.now() - t0);
-  }
+  const single = (policy: ScalingPolicy) => {
+    for (const i of inputs.slice(0, 500)) policy.decide(i);
+    const times: number[] = [];
+    for (const i of inputs) {
+      const t0 = performance.now();
+      policy.decide(i);
+      times.push(performance.now() - t0);
+    }
+    return times;
+  };
+  const times = single(new DqnPolicy(model));
+  // As served: the network behind its fallback, which runs the HPA beside it every time.
+  const servedTimes = single(withFallback(new DqnPolicy(model), new HpaPolicy()));
   const batchInputs = observationSequence(2, 1000).map((i, k) => ({
     ...i,
     observation: { ...i.observation, name: `w${k}` },
   }));
-  const batchTimes: number[] = [];
-  for (let r = 0; r < 20; r++) {
-    const p = new DqnPolicy(model);
-    const t0 = performance.now();
-    p.decideBatch(batchInputs);
-    batchTimes.push(performance.now() - t0);
-  }
+  const batch = (make: () => ScalingPolicy) => {
+    const times: number[] = [];
+    for (let r = 0; r < 20; r++) {
+      const p = make();
+      const t0 = performance.now();
+      p.decideBatch!(batchInputs);
+      times.push(performance.now() - t0);
+    }
+    return median(times);
+  };
+  const batchTimes = [batch(() => new DqnPolicy(model))];
+  const servedBatchMs = batch(() => withFallback(new DqnPolicy(model), new HpaPolicy()));
   emit({
     bench: 'dqn-decisions',
     model: existsSync(dir) ? dir : 'random weights (no shipped model)',
     singleP50Ms: Number(percentile(times, 0.5).toFixed(4)),
     singleP99Ms: Number(percentile(times, 0.99).toFixed(4)),
+    servedSingleP50Ms: Number(percentile(servedTimes, 0.5).toFixed(4)),
+    servedSingleP99Ms: Number(percentile(servedTimes, 0.99).toFixed(4)),
     targetSingleP50Ms: 0.2,
     batch1000Ms: Number(median(batchTimes).toFixed(2)),
+    servedBatch1000Ms: Number(servedBatchMs.toFixed(2)),
     targetBatch1000Ms: 20,
   });
 
@@ -84,5 +103,25 @@ export async function decisions(): Promise<void> {
     batchSize: 64,
     gradientStepsPerSecond: Math.round(steps / sec),
     msPerGradientStep: Number(((sec * 1000) / steps).toFixed(3)),
+  });
+
+  // Whole training rounds as `qpilot train` runs them: 8 environments, 2 gradient steps per round.
+  const trainSteps = 24_000;
+  const t1 = performance.now();
+  await train(spec, (i) => new HorizontalEnv(makeEnvRng(1, i)), {
+    ...DEFAULT_TRAIN_CONFIG,
+    steps: trainSteps,
+    warmupSteps: 2_000,
+    checkpointEvery: trainSteps * 2,
+  });
+  const trainSec = (performance.now() - t1) / 1000;
+  emit({
+    bench: 'dqn-training-loop',
+    envs: DEFAULT_TRAIN_CONFIG.envs,
+    environmentSteps: trainSteps,
+    environmentStepsPerSecond: Math.round(trainSteps / trainSec),
+    defaultTrainingMinutes: Number(
+      (DEFAULT_TRAIN_CONFIG.steps / (trainSteps / trainSec) / 60).toFixed(1),
+    ),
   });
 }

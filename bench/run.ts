@@ -3,6 +3,7 @@
  * lines of figures. Compare figures within one run: these machines are noisy.
  */
 import { decisions } from './decisions.js';
+import { evalSpeed } from './evalSpeed.js';
 import { kubeList } from './kubeList.js';
 import { nodesApi } from './nodesApi.js';
 import { simSpeed } from './simSpeed.js';
@@ -10,6 +11,7 @@ import { simSpeed } from './simSpeed.js';
 const benches: Record<string, () => Promise<void>> = {
   simSpeed: () => simSpeed(),
   decisions: () => decisions(),
+  evalSpeed: () => evalSpeed(),
   nodesApi: () => nodesApi(),
   // Builds the e2e control plane the first time (minutes), then starts a 50-node cluster.
   kubeList: () => kubeList(),
