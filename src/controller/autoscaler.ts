@@ -1,0 +1,348 @@
+/**
+ * The control loop: for each workload in the configured namespaces, observe, ask its policy,
+ * apply the guardrails, act (unless dry-run or recommend), verify, record. A workload is
+ * never processed twice at once; a failure in one is recorded, backed off and retried, and
+ * never stops the others.
+ */
+import type { V1Deployment } from '@kubernetes/client-node';
+import {
+  type ClusterClient,
+  type ContainerResourcesMap,
+  listAll,
+} from '../cluster/clusterClient.js';
+import { formatCpu, formatMemory, parseCpu, parseMemory } from '../cluster/quantity.js';
+import type { Clock } from '../core/clock.js';
+import { bytes, millicores } from '../core/units.js';
+import { applyGuardrails } from '../policies/guardrails.js';
+import type { PolicySpec } from '../policies/registry.js';
+import type { Decision, ScalingPolicy, WorkloadObservation } from '../policies/types.js';
+import { workloadKey } from '../policies/types.js';
+import { summarizeUsage } from '../policies/usage.js';
+import type { DecisionLog, DecisionOutcome, DecisionRecord } from '../store/decisionLog.js';
+import { observeWorkload } from './observe.js';
+import type { ScalingSettings } from './settings.js';
+import { type WorkloadPlan, planWorkload } from './workloadSettings.js';
+
+export interface AutoscalerDeps {
+  cluster: ClusterClient;
+  clock: Clock;
+  settings: () => ScalingSettings;
+  /** The policy for a spec, built once and kept (policies hold per-workload history). */
+  policy: (spec: PolicySpec) => Promise<ScalingPolicy>;
+  log: DecisionLog;
+  /** How long to wait for the cluster to confirm a change. */
+  verifyTimeoutMs?: number;
+  onError?: (namespace: string, name: string, err: unknown) => void;
+}
+
+export type WorkloadStatus = 'success' | 'skipped' | 'error';
+export type SkipReason =
+  'cooldown_period' | 'excluded' | 'mode_off' | 'invalid_annotation' | 'in_progress' | 'backoff';
+
+export interface WorkloadResult {
+  namespace: string;
+  name: string;
+  status: WorkloadStatus;
+  reason?: SkipReason;
+  message: string;
+  record?: DecisionRecord;
+}
+
+interface Failure {
+  count: number;
+  retryAtMs: number;
+}
+
+const MAX_BACKOFF_MS = 10 * 60_000;
+
+export class Autoscaler {
+  private readonly inFlight = new Set<string>();
+  private readonly lastChangeMs = new Map<string, number>();
+  private readonly failures = new Map<string, Failure>();
+  private loop?: { stop: AbortController; done: Promise<void> };
+  private cycles = 0;
+  private lastCycle?: { startedMs: number; durationMs: number; workloads: number; errors: number };
+
+  constructor(private readonly deps: AutoscalerDeps) {}
+
+  /** Every Deployment of the configured namespaces, processed one after another. */
+  async runOnce(): Promise<WorkloadResult[]> {
+    const started = this.deps.clock.now();
+    const results: WorkloadResult[] = [];
+    for (const namespace of this.deps.settings().namespaces) {
+      let deployments: V1Deployment[];
+      try {
+        deployments = await listAll((o) => this.deps.cluster.listWorkloads(o), {
+          namespace,
+          limit: 500,
+        });
+      } catch (err) {
+        results.push({
+          namespace,
+          name: '*',
+          status: 'error',
+          message: `listing Deployments failed: ${errorText(err)}`,
+        });
+        continue;
+      }
+      for (const dep of deployments) results.push(await this.processDeployment(dep));
+    }
+    this.cycles++;
+    this.lastCycle = {
+      startedMs: started,
+      durationMs: this.deps.clock.now() - started,
+      workloads: results.length,
+      errors: results.filter((r) => r.status === 'error').length,
+    };
+    return results;
+  }
+
+  /** One workload by name, now (seed 002's POST /scale/pod names a pod of it). */
+  async processWorkload(
+    namespace: string,
+    name: string,
+    pod?: string,
+    options: { ignoreBackoff?: boolean } = {},
+  ): Promise<WorkloadResult> {
+    const dep = await this.deps.cluster.getWorkload(namespace, name);
+    return this.processDeployment(dep, pod, options);
+  }
+
+  private async processDeployment(
+    dep: V1Deployment,
+    pod?: string,
+    options: { ignoreBackoff?: boolean } = {},
+  ): Promise<WorkloadResult> {
+    const plan = planWorkload(dep, this.deps.settings());
+    const { namespace, name } = plan;
+    const key = workloadKey(plan);
+    if (plan.skip)
+      return {
+        namespace,
+        name,
+        status: 'skipped',
+        reason: plan.skip.reason,
+        message: plan.skip.message,
+      };
+    if (this.inFlight.has(key))
+      return {
+        namespace,
+        name,
+        status: 'skipped',
+        reason: 'in_progress',
+        message: `${name} is being processed already`,
+      };
+    const failure = this.failures.get(key);
+    const now = this.deps.clock.now();
+    if (failure && now < failure.retryAtMs && !options.ignoreBackoff)
+      return {
+        namespace,
+        name,
+        status: 'skipped',
+        reason: 'backoff',
+        message: `${name} failed ${failure.count} time(s); next attempt in ${Math.ceil((failure.retryAtMs - now) / 1000)} s`,
+      };
+    this.inFlight.add(key);
+    try {
+      const result = await this.decideAndAct(plan, pod);
+      this.failures.delete(key);
+      return result;
+    } catch (err) {
+      const count = (failure?.count ?? 0) + 1;
+      const intervalMs = this.deps.settings().autoScaleIntervalSec * 1000;
+      this.failures.set(key, {
+        count,
+        retryAtMs: now + Math.min(MAX_BACKOFF_MS, intervalMs * 2 ** (count - 1)),
+      });
+      this.deps.onError?.(namespace, name, err);
+      return { namespace, name, status: 'error', message: errorText(err) };
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
+
+  private async decideAndAct(plan: WorkloadPlan, pod?: string): Promise<WorkloadResult> {
+    const { cluster, clock } = this.deps;
+    const settings = this.deps.settings();
+    const { namespace, name } = plan;
+    const observation = await observeWorkload(cluster, clock, namespace, name);
+    const policy = await this.deps.policy(plan.policy);
+    const input = { observation, bounds: plan.bounds, scaleFactor: plan.scaleFactor };
+    const decision = applyGuardrails(policy.decide(input), input);
+    const key = workloadKey(plan);
+    let outcome: DecisionOutcome;
+    let message: string;
+    const last = this.lastChangeMs.get(key);
+    const inCooldown = last !== undefined && clock.now() - last < plan.cooldownMs;
+    if (!decision.canScale) {
+      outcome = 'no_change';
+      message = 'nothing to change';
+    } else if (inCooldown && !isScaleUp(decision)) {
+      outcome = 'cooldown';
+      message = `${name} is in cooldown period (${Math.round(plan.cooldownMs / 60_000)} min after its last change)`;
+    } else if (settings.dryRun) {
+      outcome = 'dry_run';
+      message = `dry run: would ${describeChange(decision)}`;
+    } else if (plan.mode === 'recommend') {
+      outcome = 'recommend';
+      message = `recommendation: ${describeChange(decision)}`;
+    } else {
+      const verified = await this.act(decision, observation);
+      this.lastChangeMs.set(key, clock.now());
+      outcome = verified.ok ? 'applied' : 'unverified';
+      message = verified.message;
+    }
+    const record = await this.deps.log.append({
+      timeMs: clock.now(),
+      namespace,
+      workload: name,
+      pod,
+      decision,
+      outcome,
+      message,
+      metrics: perPodMetrics(observation),
+    });
+    const skipped = outcome === 'cooldown';
+    return {
+      namespace,
+      name,
+      status: skipped ? 'skipped' : 'success',
+      ...(skipped ? { reason: 'cooldown_period' as const } : {}),
+      message,
+      record,
+    };
+  }
+
+  /** Applies a guarded decision and waits for the cluster to confirm it. */
+  private async act(
+    d: Decision,
+    o: WorkloadObservation,
+  ): Promise<{ ok: boolean; message: string }> {
+    const { cluster } = this.deps;
+    const timeoutMs = this.deps.verifyTimeoutMs ?? 120_000;
+    if (d.replicas) {
+      await cluster.scaleWorkload(d.namespace, d.name, d.replicas.desired);
+      try {
+        const ready = await cluster.waitForWorkloadReady(d.namespace, d.name, d.replicas.desired, {
+          timeoutMs,
+        });
+        return {
+          ok: true,
+          message: `scaled ${d.name} from ${d.replicas.current} to ${d.replicas.desired} replicas; ready after ${Math.round(ready.waitedMs / 1000)} s`,
+        };
+      } catch (err) {
+        return {
+          ok: false,
+          message: `scaled ${d.name} to ${d.replicas.desired} replicas, not confirmed: ${errorText(err)}`,
+        };
+      }
+    }
+    if (!d.resources) return { ok: true, message: 'nothing to change' };
+    const cpuFactor = ratio(d.resources.cpu.new, d.resources.cpu.current);
+    const memoryFactor = ratio(d.resources.memory.new, d.resources.memory.current);
+    const methods: string[] = [];
+    for (const p of o.pods.filter((x) => x.phase === 'Running' && !x.deleting)) {
+      const pod = await cluster.getPod(d.namespace, p.name);
+      const change: ContainerResourcesMap = {};
+      for (const c of pod.spec?.containers ?? []) {
+        const scale = (q: Record<string, string> | undefined) => {
+          const out: { cpu?: string; memory?: string } = {};
+          if (q?.cpu)
+            out.cpu = formatCpu(millicores(Math.max(1, Math.round(parseCpu(q.cpu) * cpuFactor))));
+          if (q?.memory)
+            out.memory = formatMemory(bytes(Math.round(parseMemory(q.memory) * memoryFactor)));
+          return out;
+        };
+        change[c.name] = {
+          requests: scale(c.resources?.requests),
+          limits: scale(c.resources?.limits),
+        };
+      }
+      const result = await cluster.resizePod(d.namespace, p.name, change, {
+        fallbackToTemplate: true,
+      });
+      methods.push(result.method);
+      // The template fallback rolls every pod: one update is enough.
+      if (result.method === 'template') break;
+    }
+    return {
+      ok: true,
+      message: `resized ${d.name}: ${describeChange(d)} (${[...new Set(methods)].join(', ') || 'no running pod'})`,
+    };
+  }
+
+  start(): void {
+    if (this.loop) return;
+    const stop = new AbortController();
+    const run = async () => {
+      while (!stop.signal.aborted) {
+        try {
+          await this.runOnce();
+        } catch (err) {
+          this.deps.onError?.('*', '*', err);
+        }
+        try {
+          await this.deps.clock.sleep(
+            this.deps.settings().autoScaleIntervalSec * 1000,
+            stop.signal,
+          );
+        } catch {
+          // Aborted: stop() was called.
+        }
+      }
+    };
+    this.loop = { stop, done: run() };
+  }
+
+  async stop(): Promise<void> {
+    const loop = this.loop;
+    if (!loop) return;
+    this.loop = undefined;
+    loop.stop.abort();
+    await loop.done;
+  }
+
+  status() {
+    return {
+      running: this.loop !== undefined,
+      cycles: this.cycles,
+      lastCycle: this.lastCycle,
+      inFlight: [...this.inFlight],
+      failing: [...this.failures.entries()].map(([workload, f]) => ({
+        workload,
+        failures: f.count,
+        retryAtMs: f.retryAtMs,
+      })),
+    };
+  }
+}
+
+const ratio = (next: number, current: number) => (current > 0 ? next / current : 1);
+
+function isScaleUp(d: Decision): boolean {
+  return d.replicas !== undefined && d.replicas.desired > d.replicas.current;
+}
+
+function describeChange(d: Decision): string {
+  if (d.replicas)
+    return `scale ${d.name} from ${d.replicas.current} to ${d.replicas.desired} replicas`;
+  if (!d.resources) return 'change nothing';
+  const { cpu, memory } = d.resources;
+  return `set ${d.name}'s pods to ${cpu.new} cores (${cpu.action}) and ${memory.new} MiB (${memory.action})`;
+}
+
+function perPodMetrics(o: WorkloadObservation): DecisionRecord['metrics'] {
+  const u = summarizeUsage(o);
+  const n = Math.max(1, u.measuredPods);
+  const t = o.template;
+  return {
+    cpuUsageCores: u.cpuUsageMillicores / n / 1000,
+    memoryUsageMb: u.memoryUsageBytes / n / 2 ** 20,
+    cpuLimitCores: (t.cpuLimitMillicores || t.cpuRequestMillicores) / 1000,
+    memoryLimitMb: (t.memoryLimitBytes || t.memoryRequestBytes) / 2 ** 20,
+  };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,152 @@
+/**
+ * What the autoscaler does with one Deployment: the global settings, overridden by the
+ * Deployment's own `qpilot.io/*` annotations (the Kubernetes convention for per-object
+ * settings). A bad annotation leaves that workload alone with the reason, never the others.
+ */
+import type { V1Deployment } from '@kubernetes/client-node';
+import { parseCpu, parseMemory } from '../cluster/quantity.js';
+import { isQpError } from '../core/errors.js';
+import { type PolicySpec, parsePolicySpec } from '../policies/registry.js';
+import type { ScalingBounds } from '../policies/types.js';
+import type { ScalingSettings } from './settings.js';
+
+export const ANNOTATION_PREFIX = 'qpilot.io/';
+export type WorkloadMode = 'off' | 'recommend' | 'auto';
+
+export interface WorkloadPlan {
+  namespace: string;
+  name: string;
+  /** `off`: left alone; `recommend`: decided and recorded, never acted on; `auto`: acted on. */
+  mode: WorkloadMode;
+  policy: PolicySpec;
+  bounds: ScalingBounds;
+  scaleFactor: number;
+  cooldownMs: number;
+  /** Why the workload is left alone, when it is. */
+  skip?: { reason: 'excluded' | 'mode_off' | 'invalid_annotation'; message: string };
+}
+
+function annotationNumber(value: string, key: string, integer: boolean): number {
+  const n = Number(value.trim());
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n)))
+    throw new Error(
+      `annotation ${key}: "${value}" is not a ${integer ? 'whole number' : 'number'} ≥ 0`,
+    );
+  return n;
+}
+
+function quantity(value: string, key: string, parse: (t: string) => number): number {
+  try {
+    return parse(value);
+  } catch (err) {
+    throw new Error(
+      `annotation ${key}: ${isQpError(err) || err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+}
+
+/** Reads the annotations over the settings; throws an Error naming the annotation at fault. */
+function overrides(
+  a: Record<string, string>,
+  s: ScalingSettings,
+): Omit<WorkloadPlan, 'namespace' | 'name' | 'skip'> {
+  const get = (k: string) => a[ANNOTATION_PREFIX + k];
+  const key = (k: string) => ANNOTATION_PREFIX + k;
+  const modeText = get('mode') ?? 'auto';
+  if (!['off', 'recommend', 'auto'].includes(modeText))
+    throw new Error(`annotation ${key('mode')}: "${modeText}" is not off, recommend or auto`);
+  let policy: PolicySpec;
+  try {
+    policy = parsePolicySpec(get('policy') ?? s.policy);
+  } catch (err) {
+    throw new Error(`annotation ${key('policy')}: ${(err as Error).message}`);
+  }
+  if (policy.name === 'oracle')
+    throw new Error(`annotation ${key('policy')}: the oracle exists only in evaluation`);
+  const num = (k: string, fallback: number, integer: boolean) => {
+    const v = get(k);
+    return v === undefined ? fallback : annotationNumber(v, key(k), integer);
+  };
+  const q = (k: string, fallback: number, parse: (t: string) => number) => {
+    const v = get(k);
+    return v === undefined ? fallback : quantity(v, key(k), parse);
+  };
+  const bounds: ScalingBounds = {
+    minReplicas: num('min-replicas', s.minReplicas, true),
+    maxReplicas: num('max-replicas', s.maxReplicas, true),
+    minCpuMillicores: q('min-cpu', s.minCpu * 1000, parseCpu),
+    maxCpuMillicores: q('max-cpu', s.maxCpu * 1000, parseCpu),
+    minMemoryBytes: q('min-memory', s.minMemoryMb * 2 ** 20, parseMemory),
+    maxMemoryBytes: q('max-memory', s.maxMemoryMb * 2 ** 20, parseMemory),
+  };
+  if (bounds.minReplicas > bounds.maxReplicas)
+    throw new Error(
+      `annotations: min-replicas ${bounds.minReplicas} is above max-replicas ${bounds.maxReplicas}`,
+    );
+  if (bounds.minCpuMillicores > bounds.maxCpuMillicores)
+    throw new Error('annotations: min-cpu is above max-cpu');
+  if (bounds.minMemoryBytes > bounds.maxMemoryBytes)
+    throw new Error('annotations: min-memory is above max-memory');
+  const scaleFactor = num('scale-factor', s.scaleFactor, false);
+  if (scaleFactor <= 0 || scaleFactor >= 1)
+    throw new Error(`annotation ${key('scale-factor')}: must be between 0 and 1`);
+  return {
+    mode: modeText as WorkloadMode,
+    policy,
+    bounds,
+    scaleFactor,
+    cooldownMs: num('cooldown-minutes', s.scalingCooldownMin, false) * 60_000,
+  };
+}
+
+export function planWorkload(dep: V1Deployment, s: ScalingSettings): WorkloadPlan {
+  const namespace = dep.metadata?.namespace ?? 'default';
+  const name = dep.metadata?.name ?? '';
+  const labels = { ...dep.spec?.template?.metadata?.labels, ...dep.metadata?.labels };
+  const base = {
+    namespace,
+    name,
+    mode: 'off' as WorkloadMode,
+    policy: parsePolicySpec('hpa'),
+    bounds: {
+      minReplicas: s.minReplicas,
+      maxReplicas: s.maxReplicas,
+      minCpuMillicores: s.minCpu * 1000,
+      maxCpuMillicores: s.maxCpu * 1000,
+      minMemoryBytes: s.minMemoryMb * 2 ** 20,
+      maxMemoryBytes: s.maxMemoryMb * 2 ** 20,
+    },
+    scaleFactor: s.scaleFactor,
+    cooldownMs: s.scalingCooldownMin * 60_000,
+  };
+  if (s.excludedDeployments.includes(name))
+    return {
+      ...base,
+      skip: { reason: 'excluded', message: `${name} is in excluded_deployments` },
+    };
+  const label = Object.entries(s.excludedLabels).find(([k, v]) => labels[k] === v);
+  if (label)
+    return {
+      ...base,
+      skip: {
+        reason: 'excluded',
+        message: `${name} has the excluded label ${label[0]}=${label[1]}`,
+      },
+    };
+  let plan: Omit<WorkloadPlan, 'namespace' | 'name' | 'skip'>;
+  try {
+    plan = overrides(dep.metadata?.annotations ?? {}, s);
+  } catch (err) {
+    return {
+      ...base,
+      skip: { reason: 'invalid_annotation', message: (err as Error).message },
+    };
+  }
+  if (plan.mode === 'off')
+    return {
+      ...base,
+      ...plan,
+      skip: { reason: 'mode_off', message: `${name} has ${ANNOTATION_PREFIX}mode: off` },
+    };
+  return { namespace, name, ...plan };
+}
