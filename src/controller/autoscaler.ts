@@ -10,6 +10,7 @@ import {
   type ContainerResourcesMap,
   listAll,
 } from '../cluster/clusterClient.js';
+import { selectorFromMatchLabels } from '../cluster/selectors.js';
 import { formatCpu, formatMemory, parseCpu, parseMemory } from '../cluster/quantity.js';
 import type { Clock } from '../core/clock.js';
 import { bytes, millicores } from '../core/units.js';
@@ -144,7 +145,7 @@ export class Autoscaler {
       };
     this.inFlight.add(key);
     try {
-      const result = await this.decideAndAct(plan, pod);
+      const result = await this.decideAndAct(plan, dep, pod);
       this.failures.delete(key);
       return result;
     } catch (err) {
@@ -161,7 +162,11 @@ export class Autoscaler {
     }
   }
 
-  private async decideAndAct(plan: WorkloadPlan, pod?: string): Promise<WorkloadResult> {
+  private async decideAndAct(
+    plan: WorkloadPlan,
+    dep: V1Deployment,
+    pod?: string,
+  ): Promise<WorkloadResult> {
     const { cluster, clock } = this.deps;
     const settings = this.deps.settings();
     const { namespace, name } = plan;
@@ -187,7 +192,10 @@ export class Autoscaler {
       outcome = 'recommend';
       message = `recommendation: ${describeChange(decision)}`;
     } else {
-      const verified = await this.act(decision, observation);
+      const verified = await this.act(
+        decision,
+        selectorFromMatchLabels(dep.spec?.selector?.matchLabels),
+      );
       this.lastChangeMs.set(key, clock.now());
       outcome = verified.ok ? 'applied' : 'unverified';
       message = verified.message;
@@ -214,10 +222,7 @@ export class Autoscaler {
   }
 
   /** Applies a guarded decision and waits for the cluster to confirm it. */
-  private async act(
-    d: Decision,
-    o: WorkloadObservation,
-  ): Promise<{ ok: boolean; message: string }> {
+  private async act(d: Decision, labelSelector: string): Promise<{ ok: boolean; message: string }> {
     const { cluster } = this.deps;
     const timeoutMs = this.deps.verifyTimeoutMs ?? 120_000;
     if (d.replicas) {
@@ -240,25 +245,31 @@ export class Autoscaler {
     if (!d.resources) return { ok: true, message: 'nothing to change' };
     const cpuFactor = ratio(d.resources.cpu.new, d.resources.cpu.current);
     const memoryFactor = ratio(d.resources.memory.new, d.resources.memory.current);
+    const scale = (q: Record<string, string> | undefined) => {
+      const out: { cpu?: string; memory?: string } = {};
+      if (q?.cpu)
+        out.cpu = formatCpu(millicores(Math.max(1, Math.round(parseCpu(q.cpu) * cpuFactor))));
+      if (q?.memory)
+        out.memory = formatMemory(bytes(Math.round(parseMemory(q.memory) * memoryFactor)));
+      return out;
+    };
+    // One listing for the pods' container specs; each is resized from its own current size.
+    const pods = await listAll((opts) => cluster.listPods(opts), {
+      namespace: d.namespace,
+      labelSelector,
+      limit: 500,
+    });
     const methods: string[] = [];
-    for (const p of o.pods.filter((x) => x.phase === 'Running' && !x.deleting)) {
-      const pod = await cluster.getPod(d.namespace, p.name);
+    for (const pod of pods.filter(
+      (p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp,
+    )) {
       const change: ContainerResourcesMap = {};
-      for (const c of pod.spec?.containers ?? []) {
-        const scale = (q: Record<string, string> | undefined) => {
-          const out: { cpu?: string; memory?: string } = {};
-          if (q?.cpu)
-            out.cpu = formatCpu(millicores(Math.max(1, Math.round(parseCpu(q.cpu) * cpuFactor))));
-          if (q?.memory)
-            out.memory = formatMemory(bytes(Math.round(parseMemory(q.memory) * memoryFactor)));
-          return out;
-        };
+      for (const c of pod.spec?.containers ?? [])
         change[c.name] = {
           requests: scale(c.resources?.requests),
           limits: scale(c.resources?.limits),
         };
-      }
-      const result = await cluster.resizePod(d.namespace, p.name, change, {
+      const result = await cluster.resizePod(d.namespace, pod.metadata!.name!, change, {
         fallbackToTemplate: true,
       });
       methods.push(result.method);

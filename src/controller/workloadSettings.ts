@@ -45,6 +45,18 @@ function quantity(value: string, key: string, parse: (t: string) => number): num
   }
 }
 
+/** The global settings' bounds, in the units policies use. */
+function settingsBounds(s: ScalingSettings): ScalingBounds {
+  return {
+    minReplicas: s.minReplicas,
+    maxReplicas: s.maxReplicas,
+    minCpuMillicores: s.minCpu * 1000,
+    maxCpuMillicores: s.maxCpu * 1000,
+    minMemoryBytes: s.minMemoryMb * 2 ** 20,
+    maxMemoryBytes: s.maxMemoryMb * 2 ** 20,
+  };
+}
+
 /** Reads the annotations over the settings; throws an Error naming the annotation at fault. */
 function overrides(
   a: Record<string, string>,
@@ -71,13 +83,14 @@ function overrides(
     const v = get(k);
     return v === undefined ? fallback : quantity(v, key(k), parse);
   };
+  const global = settingsBounds(s);
   const bounds: ScalingBounds = {
-    minReplicas: num('min-replicas', s.minReplicas, true),
-    maxReplicas: num('max-replicas', s.maxReplicas, true),
-    minCpuMillicores: q('min-cpu', s.minCpu * 1000, parseCpu),
-    maxCpuMillicores: q('max-cpu', s.maxCpu * 1000, parseCpu),
-    minMemoryBytes: q('min-memory', s.minMemoryMb * 2 ** 20, parseMemory),
-    maxMemoryBytes: q('max-memory', s.maxMemoryMb * 2 ** 20, parseMemory),
+    minReplicas: num('min-replicas', global.minReplicas, true),
+    maxReplicas: num('max-replicas', global.maxReplicas, true),
+    minCpuMillicores: q('min-cpu', global.minCpuMillicores, parseCpu),
+    maxCpuMillicores: q('max-cpu', global.maxCpuMillicores, parseCpu),
+    minMemoryBytes: q('min-memory', global.minMemoryBytes, parseMemory),
+    maxMemoryBytes: q('max-memory', global.maxMemoryBytes, parseMemory),
   };
   if (bounds.minReplicas > bounds.maxReplicas)
     throw new Error(
@@ -108,14 +121,7 @@ export function planWorkload(dep: V1Deployment, s: ScalingSettings): WorkloadPla
     name,
     mode: 'off' as WorkloadMode,
     policy: parsePolicySpec('hpa'),
-    bounds: {
-      minReplicas: s.minReplicas,
-      maxReplicas: s.maxReplicas,
-      minCpuMillicores: s.minCpu * 1000,
-      maxCpuMillicores: s.maxCpu * 1000,
-      minMemoryBytes: s.minMemoryMb * 2 ** 20,
-      maxMemoryBytes: s.maxMemoryMb * 2 ** 20,
-    },
+    bounds: settingsBounds(s),
     scaleFactor: s.scaleFactor,
     cooldownMs: s.scalingCooldownMin * 60_000,
   };

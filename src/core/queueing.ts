@@ -41,6 +41,19 @@ export function mixtureP95QueueMs(lambdas: readonly number[], mus: readonly numb
     total += served;
   }
   if (total === 0) return 0;
+  return exponentialMixtureP95(rates, weights, total, 60) * 1000;
+}
+
+/**
+ * The 0.95 quantile of a mixture of exponentials with these rates and weights (summing to
+ * `total`), in the rates' time unit, by `bisections` halvings (the mixture's tail is monotone).
+ */
+export function exponentialMixtureP95(
+  rates: readonly number[],
+  weights: readonly number[],
+  total: number,
+  bisections: number,
+): number {
   const tail = (x: number) => {
     let s = 0;
     for (let i = 0; i < rates.length; i++) s += (weights[i]! / total) * Math.exp(-rates[i]! * x);
@@ -48,10 +61,10 @@ export function mixtureP95QueueMs(lambdas: readonly number[], mus: readonly numb
   };
   let lo = 0;
   let hi = LN20 / Math.min(...rates);
-  for (let i = 0; i < 60; i++) {
+  for (let i = 0; i < bisections; i++) {
     const mid = (lo + hi) / 2;
     if (tail(mid) > 0.05) lo = mid;
     else hi = mid;
   }
-  return hi * 1000;
+  return hi;
 }

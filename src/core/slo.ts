@@ -4,6 +4,8 @@
  * the requests each tick served — and the fraction dropped. An interval violates the SLO when
  * that p95 exceeds the SLO or more than 0.1 % of its requests were dropped.
  */
+import { exponentialMixtureP95 } from './queueing.js';
+
 export interface TickLoad {
   served: number;
   offered: number;
@@ -27,19 +29,7 @@ export function intervalP95(ticks: readonly TickLoad[], baseLatencyMs: number): 
     total += t.served;
   }
   if (total === 0) return any ? Number.POSITIVE_INFINITY : 0;
-  const tail = (x: number) => {
-    let s = 0;
-    for (let i = 0; i < rates.length; i++) s += (weights[i]! / total) * Math.exp(-rates[i]! * x);
-    return s;
-  };
-  let lo = 0;
-  let hi = LN20 / Math.min(...rates);
-  for (let i = 0; i < 50; i++) {
-    const mid = (lo + hi) / 2;
-    if (tail(mid) > 0.05) lo = mid;
-    else hi = mid;
-  }
-  return baseLatencyMs + hi;
+  return baseLatencyMs + exponentialMixtureP95(rates, weights, total, 50);
 }
 
 export interface SloModel {

@@ -120,6 +120,15 @@ export interface ScalingPolicy {
   close?(): void;
 }
 
+/** What every decision about `o` starts with: who decided, what kind, for which workload, when. */
+export function decisionHeader(
+  policy: string,
+  kind: Decision['kind'],
+  o: WorkloadObservation,
+): Pick<Decision, 'policy' | 'kind' | 'namespace' | 'name' | 'timeMs'> {
+  return { policy, kind, namespace: o.namespace, name: o.name, timeMs: o.timeMs };
+}
+
 export const workloadKey = (o: { namespace: string; name: string }): string =>
   `${o.namespace}/${o.name}`;
 

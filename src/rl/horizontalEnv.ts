@@ -13,7 +13,12 @@ import {
   horizontalState,
   replicasForAction,
 } from '../policies/dqn/horizontal.js';
-import type { Decision, ScalingBounds, WorkloadObservation } from '../policies/types.js';
+import {
+  type Decision,
+  decisionHeader,
+  type ScalingBounds,
+  type WorkloadObservation,
+} from '../policies/types.js';
 import { DEFAULT_BOUNDS } from '../policies/types.js';
 import type { Trace } from '../traces/trace.js';
 import { syntheticTrace } from './synthetic.js';
@@ -112,11 +117,7 @@ export class HorizontalEnv implements Env {
     const desired = replicasForAction(action ?? 0, o.specReplicas, this.state);
     const input = { observation: o, bounds: this.options.bounds, scaleFactor: 0.2 };
     const raw: Decision = {
-      policy: 'dqn',
-      kind: 'horizontal',
-      namespace: o.namespace,
-      name: o.name,
-      timeMs: o.timeMs,
+      ...decisionHeader('dqn', 'horizontal', o),
       replicas: { current: o.specReplicas, desired },
       canScale: desired !== o.specReplicas,
       explanation: { reasoning: '', factors: [] },

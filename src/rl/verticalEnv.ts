@@ -13,11 +13,12 @@ import {
   scaled,
   verticalState,
 } from '../policies/dqnVertical/vertical.js';
-import type {
-  Decision,
-  PolicyInput,
-  ScalingBounds,
-  WorkloadObservation,
+import {
+  type Decision,
+  decisionHeader,
+  type PolicyInput,
+  type ScalingBounds,
+  type WorkloadObservation,
 } from '../policies/types.js';
 import { HEAD_ACTIONS } from '../policies/types.js';
 import { podSize, summarizeUsage } from '../policies/usage.js';
@@ -119,11 +120,7 @@ export class VerticalEnv implements Env {
     const cpuNew = scaled(cpuNow, cpuAction, this.options.scaleFactor);
     const memNew = scaled(memNow, memoryAction, this.options.scaleFactor);
     const raw: Decision = {
-      policy: 'dqn-vertical',
-      kind: 'vertical',
-      namespace: o.namespace,
-      name: o.name,
-      timeMs: o.timeMs,
+      ...decisionHeader('dqn-vertical', 'vertical', o),
       resources: {
         cpu: { current: cpuNow, new: cpuNew, change_percent: 0, action: HEAD_ACTIONS[cpuAction]! },
         memory: {

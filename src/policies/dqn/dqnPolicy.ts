@@ -6,7 +6,7 @@
  */
 import { argmax, softmaxAt } from '../../rl/mlp.js';
 import { type LoadedModel, loadModel } from '../../rl/modelFiles.js';
-import type { Decision, PolicyInput, ScalingPolicy } from '../types.js';
+import { type Decision, decisionHeader, type PolicyInput, type ScalingPolicy } from '../types.js';
 import { workloadKey } from '../types.js';
 import { extrapolate, summarizeUsage } from '../usage.js';
 import {
@@ -106,11 +106,7 @@ export class DqnPolicy implements ScalingPolicy {
       const history = this.history(workloadKey(o)).demand.slice(-5);
       const qValues = Array.from(q!.subarray(r * n, (r + 1) * n), (v) => Math.round(v * 1e4) / 1e4);
       return {
-        policy: this.name,
-        kind: 'horizontal',
-        namespace: o.namespace,
-        name: o.name,
-        timeMs: o.timeMs,
+        ...decisionHeader(this.name, 'horizontal', o),
         replicas: { current: o.specReplicas, desired },
         qValues: { replicas: qValues },
         actions: { replicas: HORIZONTAL_ACTIONS[a]! },

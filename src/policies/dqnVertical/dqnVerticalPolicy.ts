@@ -7,7 +7,14 @@
  */
 import { argmax, softmaxAt } from '../../rl/mlp.js';
 import { type LoadedModel, loadModel } from '../../rl/modelFiles.js';
-import type { Decision, HeadAction, PolicyInput, ResourceChange, ScalingPolicy } from '../types.js';
+import {
+  type Decision,
+  decisionHeader,
+  type HeadAction,
+  type PolicyInput,
+  type ResourceChange,
+  type ScalingPolicy,
+} from '../types.js';
 import { HEAD_ACTIONS, workloadKey } from '../types.js';
 import { extrapolate, podSize } from '../usage.js';
 import {
@@ -105,11 +112,7 @@ export class DqnVerticalPolicy implements ScalingPolicy {
       const q = (t: Float32Array) =>
         Array.from(t.subarray(r * 3, r * 3 + 3), (v) => Math.round(v * 1e4) / 1e4);
       return {
-        policy: this.name,
-        kind: 'vertical',
-        namespace: o.namespace,
-        name: o.name,
-        timeMs: o.timeMs,
+        ...decisionHeader(this.name, 'vertical', o),
         resources: { cpu, memory },
         qValues: { cpu: q(qCpu!), memory: q(qMem!) },
         actions: { cpu: cpu.action, memory: memory.action },

@@ -9,7 +9,7 @@
  */
 import { mm1P95QueueMs } from '../../core/queueing.js';
 import { type SloModel, type TickLoad, intervalOutcome } from '../../core/slo.js';
-import type { Decision, PolicyInput, ScalingPolicy } from '../types.js';
+import { type Decision, decisionHeader, type PolicyInput, type ScalingPolicy } from '../types.js';
 
 export interface OracleForecast {
   /** The time of decision step 0. */
@@ -124,11 +124,7 @@ export class OraclePolicy implements ScalingPolicy {
     const step = Math.round((o.timeMs - this.forecast.startMs) / this.forecast.stepMs);
     const desired = this.plan[Math.min(this.plan.length - 1, Math.max(0, step))] ?? o.specReplicas;
     return {
-      policy: this.name,
-      kind: 'horizontal',
-      namespace: o.namespace,
-      name: o.name,
-      timeMs: o.timeMs,
+      ...decisionHeader(this.name, 'horizontal', o),
       replicas: { current: o.specReplicas, desired },
       canScale: desired !== o.specReplicas,
       explanation: {

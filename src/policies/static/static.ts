@@ -1,5 +1,5 @@
 /** A fixed replica count: the baseline of no autoscaling at all. */
-import type { Decision, PolicyInput, ScalingPolicy } from '../types.js';
+import { type Decision, decisionHeader, type PolicyInput, type ScalingPolicy } from '../types.js';
 
 export class StaticPolicy implements ScalingPolicy {
   readonly kind = 'horizontal' as const;
@@ -14,11 +14,7 @@ export class StaticPolicy implements ScalingPolicy {
   decide(input: PolicyInput): Decision {
     const o = input.observation;
     return {
-      policy: this.name,
-      kind: 'horizontal',
-      namespace: o.namespace,
-      name: o.name,
-      timeMs: o.timeMs,
+      ...decisionHeader(this.name, 'horizontal', o),
       replicas: { current: o.specReplicas, desired: this.replicas },
       canScale: o.specReplicas !== this.replicas,
       explanation: { reasoning: `always ${this.replicas} replicas`, factors: ['static'] },

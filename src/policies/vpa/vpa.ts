@@ -10,6 +10,7 @@ import {
   type PolicyInput,
   type ResourceChange,
   type ScalingPolicy,
+  decisionHeader,
   workloadKey,
 } from '../types.js';
 import { podSize } from '../usage.js';
@@ -180,11 +181,7 @@ export class VpaPolicy implements ScalingPolicy {
       );
     }
     return {
-      policy: this.name,
-      kind: 'vertical',
-      namespace: o.namespace,
-      name: o.name,
-      timeMs: o.timeMs,
+      ...decisionHeader(this.name, 'vertical', o),
       resources: { cpu, memory },
       canScale: cpu.action !== 'MAINTAIN' || memory.action !== 'MAINTAIN',
       explanation: {
