@@ -56,6 +56,16 @@ function page<T>(list: { items: T[]; metadata?: { _continue?: string } }): Page<
   return token ? { items: list.items, continue: token } : { items: list.items };
 }
 
+/** A listing's selectors and paging, as client-node's list calls take them. */
+function listQuery(options: Omit<ListOptions, 'namespace'>) {
+  return {
+    labelSelector: options.labelSelector,
+    fieldSelector: options.fieldSelector,
+    limit: checkLimit(options.limit),
+    _continue: options.continue,
+  };
+}
+
 function checkLimit(limit: number | undefined): number | undefined {
   if (limit === undefined || limit === 0) return undefined;
   if (!Number.isInteger(limit) || limit < 0)
@@ -108,14 +118,7 @@ export class KubeCluster implements ClusterClient {
 
   listNodes(options: Omit<ListOptions, 'namespace'> = {}): Promise<Page<V1Node>> {
     return kubeCall({ verb: 'list', resource: 'nodes' }, async () =>
-      page(
-        await this.core.listNode({
-          labelSelector: options.labelSelector,
-          fieldSelector: options.fieldSelector,
-          limit: checkLimit(options.limit),
-          _continue: options.continue,
-        }),
-      ),
+      page(await this.core.listNode(listQuery(options))),
     );
   }
 
@@ -124,12 +127,7 @@ export class KubeCluster implements ClusterClient {
   }
 
   listPods(options: ListOptions = {}): Promise<Page<V1Pod>> {
-    const query = {
-      labelSelector: options.labelSelector,
-      fieldSelector: options.fieldSelector,
-      limit: checkLimit(options.limit),
-      _continue: options.continue,
-    };
+    const query = listQuery(options);
     const ns = options.namespace;
     return kubeCall({ verb: 'list', resource: 'pods', namespace: ns }, async () =>
       page(
@@ -147,12 +145,7 @@ export class KubeCluster implements ClusterClient {
   }
 
   listWorkloads(options: ListOptions = {}): Promise<Page<V1Deployment>> {
-    const query = {
-      labelSelector: options.labelSelector,
-      fieldSelector: options.fieldSelector,
-      limit: checkLimit(options.limit),
-      _continue: options.continue,
-    };
+    const query = listQuery(options);
     const ns = options.namespace;
     return kubeCall({ verb: 'list', resource: 'deployments', namespace: ns }, async () =>
       page(
