@@ -7,6 +7,10 @@ import { createServer } from 'node:http';
 import { buildApp } from '../src/api/app.js';
 import { buildNodeReport } from '../src/cluster/nodeReport.js';
 import { DEFAULT_CONFIG } from '../src/config/config.js';
+import { ScalingService } from '../src/controller/scalingService.js';
+import { DEFAULT_SETTINGS } from '../src/controller/settings.js';
+import { servingPolicies } from '../src/policies/servingPolicies.js';
+import { MemoryDecisionLog } from '../src/store/decisionLog.js';
 import { bigCluster } from './bigCluster.js';
 
 const mode = process.argv[2];
@@ -22,7 +26,15 @@ if (mode === 'bare') {
     process.stdout.write(`LISTENING http://127.0.0.1:${port}/nodes\n`);
   });
 } else {
+  const scaling = new ScalingService({
+    cluster: sim,
+    clock: sim.clock,
+    settings: { ...DEFAULT_SETTINGS, autoScaleEnabled: false },
+    policy: servingPolicies(undefined),
+    log: new MemoryDecisionLog(),
+  });
   const app = await buildApp({
+    scaling,
     cluster: sim,
     clock: sim.clock,
     config: { ...DEFAULT_CONFIG },

@@ -13,6 +13,10 @@ import { nodeRoutes } from './routes/nodes.js';
 import { podStatRoutes } from './routes/pod.js';
 import { podRoutes } from './routes/pods.js';
 import { installValidation } from './validation.js';
+import { controlRoutes } from './routes/control.js';
+import { decisionRoutes } from './routes/decisions.js';
+import { scalingRoutes } from './routes/scaling.js';
+import { installSecurity } from './security.js';
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -30,6 +34,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   installValidation(app);
   installErrorHandling(app);
+  await installSecurity(app, {
+    apiToken: deps.config.apiToken,
+    readToken: deps.config.readToken,
+    corsOrigins: deps.config.corsOrigins,
+    rateLimitPerMin: deps.config.rateLimitPerMin,
+  });
 
   // The endpoint list of `GET /`, taken from the routes themselves so that it cannot drift.
   const endpoints = new Map<string, string>();
@@ -54,6 +64,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'pods', description: 'Pods and the target Deployment' },
         { name: 'nodes', description: 'Node capacity and commitments' },
         { name: 'model', description: 'The learned policies' },
+        { name: 'control', description: 'Settings and the control loop' },
+        { name: 'scaling', description: 'Decide and act now' },
+        { name: 'decisions', description: 'The record of decisions and its statistics' },
+        { name: 'experiments', description: "Seed 004's routes for RL experiments" },
       ],
     },
   });
@@ -64,6 +78,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   podStatRoutes(app, deps);
   nodeRoutes(app, deps);
   modelRoutes(app, deps);
+  controlRoutes(app, deps);
+  scalingRoutes(app, deps);
+  decisionRoutes(app, deps);
   await app.ready();
   return app;
 }

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ClusterClient } from '../cluster/clusterClient.js';
 import type { QpilotConfig } from '../config/config.js';
 import type { Clock } from '../core/clock.js';
+import type { ScalingService } from '../controller/scalingService.js';
 import type { PrometheusSource } from '../metrics/prometheus.js';
 import type { ServingModels } from '../policies/servingModels.js';
 
@@ -17,4 +18,9 @@ export interface AppDeps {
   prometheus?: PrometheusSource;
   /** The learned policies' models and whether they loaded. */
   models?: ServingModels;
+  /** The settings, the control loop and the decision log. */
+  scaling: ScalingService;
+  /** For GET /config: where the models come from, and whether qpilot runs in a pod. */
+  modelPath?: string;
+  inCluster?: boolean;
 }

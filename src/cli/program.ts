@@ -28,7 +28,32 @@ const FLAG_NAMES: Partial<Record<keyof QpilotConfig, string>> = {
   kubeRequestTimeoutMs: '--kube-timeout-ms',
   prometheusUrl: '--prometheus-url',
   modelPath: '--model-path',
+  dryRun: '--dry-run',
+  autoScaleEnabled: '--auto-scale-enabled',
+  autoScaleIntervalSec: '--auto-scale-interval',
+  excludedDeployments: '--excluded-deployments',
+  scalingCooldownMin: '--scaling-cooldown',
+  policy: '--policy',
+  databaseUrl: '--database-url',
+  dataDir: '--data-dir',
+  corsOrigins: '--cors-origins',
+  rateLimitPerMin: '--rate-limit',
+  leaderElection: '--leader-election',
+  targetUrl: '--target-url',
 };
+
+/** Flags whose commander attribute differs from the configuration key (the key carries the unit). */
+const FLAG_KEYS: Record<string, keyof QpilotConfig> = {
+  autoScaleInterval: 'autoScaleIntervalSec',
+  scalingCooldown: 'scalingCooldownMin',
+  rateLimit: 'rateLimitPerMin',
+};
+
+function serveFlags(flags: Record<string, unknown>): RawConfig {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(flags)) out[FLAG_KEYS[k] ?? k] = v;
+  return out;
+}
 
 function clusterOptions(cmd: Command): Command {
   return cmd
@@ -130,8 +155,78 @@ export function buildProgram(io: CliIo, onServe?: (server: RunningServer) => voi
           '--log-level <level>',
           'fatal, error, warn, info, debug, trace or silent (env LOG_LEVEL)',
         ),
+      )
+      .addOption(
+        new Option('--dry-run <bool>', 'decide and record, never act (env DRY_RUN, default true)'),
+      )
+      .addOption(
+        new Option(
+          '--auto-scale-enabled <bool>',
+          'run the control loop from start-up (env AUTO_SCALE_ENABLED, default true)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--auto-scale-interval <seconds>',
+          'seconds between control-loop cycles (env AUTO_SCALE_INTERVAL, default 30)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--excluded-deployments <list>',
+          'comma-separated Deployments never scaled (env EXCLUDED_DEPLOYMENTS)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--scaling-cooldown <minutes>',
+          'minutes a workload is left alone after a change (env SCALING_COOLDOWN, default 30)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--policy <spec>',
+          'policy of workloads without a qpilot.io/policy annotation (env QPILOT_POLICY, default dqn)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--database-url <url>',
+          'PostgreSQL for decisions and samples (env DATABASE_URL; SQLite under --data-dir when absent)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--data-dir <dir>',
+          'where the SQLite file lives (env QPILOT_DATA_DIR, default data)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--cors-origins <list>',
+          'comma-separated origins allowed by CORS (env QPILOT_CORS_ORIGINS, default none)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--rate-limit <per-minute>',
+          'mutating requests per minute and client (env QPILOT_RATE_LIMIT, default 120)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--leader-election <auto|true|false>',
+          'elect one acting replica through a Lease (env QPILOT_LEADER_ELECTION; auto: in a cluster)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--target-url <url>',
+          'the URL GET /app/stat load-tests (env QPILOT_TARGET_URL)',
+        ),
       ),
-  ).action(async (flags: RawConfig) => {
+  ).action(async (rawFlags: Record<string, unknown>) => {
+    const flags = serveFlags(rawFlags);
     const config = loadConfig(io.env, flags, FLAG_NAMES);
     const server = await startServer(config, io);
     onServe?.(server);

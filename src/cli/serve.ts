@@ -10,7 +10,12 @@ import { resolve } from 'node:path';
 import { PrometheusSource } from '../metrics/prometheus.js';
 import { BUNDLED_MODELS_DIR } from '../policies/models.js';
 import { loadServingModels } from '../policies/servingModels.js';
-import { createCluster } from './clusterFactory.js';
+import { createCluster, resolveClusterKind } from './clusterFactory.js';
+import { runningInCluster } from '../cluster/kube/kubeConfig.js';
+import { ScalingService } from '../controller/scalingService.js';
+import { settingsFromConfig } from '../controller/settings.js';
+import { servingPolicies } from '../policies/servingPolicies.js';
+import { MemoryDecisionLog } from '../store/decisionLog.js';
 import { VERSION } from './version.js';
 
 export interface RunningServer {
@@ -23,7 +28,12 @@ export async function startServer(
   config: QpilotConfig,
   io: { cwd: string; env: Record<string, string | undefined> },
 ): Promise<RunningServer> {
-  const logger = pino({ level: config.logLevel, base: { service: 'qpilot' } });
+  const logger = pino({
+    level: config.logLevel,
+    base: { service: 'qpilot' },
+    // Tokens are never logged, whatever logs a request.
+    redact: ['req.headers.authorization', 'headers.authorization'],
+  });
   const { cluster, clock, sim, description } = await createCluster(
     config,
     io,
@@ -52,7 +62,36 @@ export async function startServer(
         `the ${m.policy} model is unavailable; its decisions fall back to the HPA`,
       );
   }
+  const inCluster =
+    resolveClusterKind(config, io.env) === 'kube' && runningInCluster({ env: io.env });
+  const log = new MemoryDecisionLog();
+  const scaling = new ScalingService({
+    cluster,
+    clock,
+    settings: settingsFromConfig(config),
+    policy: servingPolicies(models, (e) =>
+      logger.warn(e, `${e.from} failed for ${e.namespace}/${e.name}; ${e.to} decided instead`),
+    ),
+    log,
+    onError: (namespace, name, err) =>
+      logger.warn({ namespace, workload: name, err: String(err) }, 'scaling a workload failed'),
+    observer: {
+      decision: (r) =>
+        logger[r.outcome === 'no_change' ? 'debug' : 'info'](
+          {
+            namespace: r.namespace,
+            workload: r.workload,
+            policy: r.decision.policy,
+            outcome: r.outcome,
+          },
+          r.message,
+        ),
+    },
+  });
   const app = await buildApp({
+    scaling,
+    modelPath: config.modelPath ?? 'models',
+    inCluster,
     cluster,
     clock,
     config,
@@ -61,7 +100,10 @@ export async function startServer(
     prometheus,
     models,
   });
-  const address = await app.listen({ port: config.port, host: config.host });
+  // Outside a cluster, loopback unless told otherwise; in a pod, every interface (the Service).
+  const host = config.host || (inCluster ? '0.0.0.0' : '127.0.0.1');
+  const address = await app.listen({ port: config.port, host });
+  scaling.begin();
   const url = address.replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
   logger.info(
     { url, cluster: description },
@@ -73,6 +115,7 @@ export async function startServer(
     close: async () => {
       if (ticker) clearInterval(ticker);
       await app.close();
+      await scaling.close();
     },
   };
 }

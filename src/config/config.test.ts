@@ -6,7 +6,7 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toEqual(DEFAULT_CONFIG);
     expect(DEFAULT_CONFIG).toMatchObject({
       port: 8080,
-      host: '127.0.0.1',
+      host: '',
       scenario: 'demo',
       namespaces: ['default'],
     });

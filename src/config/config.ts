@@ -8,7 +8,7 @@ import { invalidArgument } from '../core/errors.js';
 export interface QpilotConfig {
   /** HTTP port of `qpilot serve`. */
   port: number;
-  /** Address to listen on; loopback unless told otherwise. */
+  /** Address to listen on; empty: loopback outside a cluster, every interface in a pod. */
   host: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Namespaces whose pods qpilot watches (seed 002's `namespaces`). */
@@ -36,11 +36,51 @@ export interface QpilotConfig {
   prometheusUrl?: string;
   /** Seed 002's MODEL_PATH: the directory holding dqn/ and dqn-vertical/ (the bundled models/ when absent). */
   modelPath?: string;
+  /** Seed 002's DRY_RUN: decide and record, never act. On by default, as in the seed. */
+  dryRun: boolean;
+  /** Seed 002's AUTO_SCALE_ENABLED: run the control loop from start-up. */
+  autoScaleEnabled: boolean;
+  /** Seed 002's AUTO_SCALE_INTERVAL, in seconds. */
+  autoScaleIntervalSec: number;
+  /** Seed 002's EXCLUDED_DEPLOYMENTS. */
+  excludedDeployments: string[];
+  /** Seed 002's scaling_cooldown, in minutes. */
+  scalingCooldownMin: number;
+  /** The policy of workloads whose qpilot.io/policy annotation names none. */
+  policy: string;
+  /** PostgreSQL (postgres://…) for decisions and samples; SQLite under dataDir when absent. */
+  databaseUrl?: string;
+  dataDir: string;
+  /** Bearer token required by mutating routes; none required when absent (loopback only). */
+  apiToken?: string;
+  /** Bearer token accepted by read-only routes (the API token is accepted too). */
+  readToken?: string;
+  /** Origins allowed by CORS; none when empty. */
+  corsOrigins: string[];
+  /** Mutating requests per minute and client. */
+  rateLimitPerMin: number;
+  /** Lease-based leader election: auto (on in a cluster), true or false. */
+  leaderElection: 'auto' | 'true' | 'false';
+  /** Namespace of the Lease (and of this pod). */
+  leaseNamespace?: string;
+  /** This instance's identity in the Lease (the pod name in a cluster). */
+  identity?: string;
+  /** The URL `GET /app/stat` load-tests (seed 004's JMeter target). */
+  targetUrl?: string;
 }
+
+/** Seed 002's default excluded Deployments. */
+export const DEFAULT_EXCLUDED_DEPLOYMENTS = [
+  'redis',
+  'dqn-scaler',
+  'metrics-collector',
+  'load-generator',
+  'dqn-scaler-dashboard',
+];
 
 export const DEFAULT_CONFIG: QpilotConfig = {
   port: 8080,
-  host: '127.0.0.1',
+  host: '',
   logLevel: 'info',
   namespaces: ['default'],
   targetNamespace: 'default',
@@ -51,6 +91,16 @@ export const DEFAULT_CONFIG: QpilotConfig = {
   cluster: 'auto',
   inCluster: 'auto',
   kubeRequestTimeoutMs: 10_000,
+  dryRun: true,
+  autoScaleEnabled: true,
+  autoScaleIntervalSec: 30,
+  excludedDeployments: DEFAULT_EXCLUDED_DEPLOYMENTS,
+  scalingCooldownMin: 30,
+  policy: 'dqn',
+  dataDir: 'data',
+  corsOrigins: [],
+  rateLimitPerMin: 120,
+  leaderElection: 'auto',
 };
 
 /** Values as they arrive from flags (commander) or the environment: strings, or already typed. */
@@ -74,6 +124,22 @@ const ENV_NAMES: Record<keyof QpilotConfig, string> = {
   kubeRequestTimeoutMs: 'QPILOT_KUBE_TIMEOUT_MS',
   prometheusUrl: 'PROMETHEUS_URL',
   modelPath: 'MODEL_PATH',
+  dryRun: 'DRY_RUN',
+  autoScaleEnabled: 'AUTO_SCALE_ENABLED',
+  autoScaleIntervalSec: 'AUTO_SCALE_INTERVAL',
+  excludedDeployments: 'EXCLUDED_DEPLOYMENTS',
+  scalingCooldownMin: 'SCALING_COOLDOWN',
+  policy: 'QPILOT_POLICY',
+  databaseUrl: 'DATABASE_URL',
+  dataDir: 'QPILOT_DATA_DIR',
+  apiToken: 'QPILOT_API_TOKEN',
+  readToken: 'QPILOT_READ_TOKEN',
+  corsOrigins: 'QPILOT_CORS_ORIGINS',
+  rateLimitPerMin: 'QPILOT_RATE_LIMIT',
+  leaderElection: 'QPILOT_LEADER_ELECTION',
+  leaseNamespace: 'POD_NAMESPACE',
+  identity: 'POD_NAME',
+  targetUrl: 'QPILOT_TARGET_URL',
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -101,12 +167,28 @@ function dnsLabel(value: string, source: string): string {
   return v;
 }
 
+function items(value: string | string[]): string[] {
+  return (Array.isArray(value) ? value : value.split(',')).map((s) => s.trim()).filter(Boolean);
+}
+
 function list(value: string | string[], source: string): string[] {
-  const items = (Array.isArray(value) ? value : value.split(','))
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (items.length === 0) throw invalidArgument(`${source} must name at least one namespace`);
-  return items.map((s) => dnsLabel(s, source));
+  const names = items(value);
+  if (names.length === 0) throw invalidArgument(`${source} must name at least one namespace`);
+  return names.map((s) => dnsLabel(s, source));
+}
+
+function boolean(text: string, source: string): boolean {
+  const v = text.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  throw invalidArgument(`${source} must be true or false, got "${text}"`);
+}
+
+function token(text: string, source: string): string {
+  // Never echo the value: it is a secret.
+  if (text.length < 16 || /\s/.test(text))
+    throw invalidArgument(`${source} must be at least 16 characters without spaces`);
+  return text;
 }
 
 function oneOf<T extends string>(value: string, source: string, allowed: readonly T[]): T {
@@ -165,6 +247,43 @@ const PARSERS: Record<keyof QpilotConfig, Parser> = {
   }),
   prometheusUrl: (_raw, source, text) => ({ prometheusUrl: httpUrl(text, source) }),
   modelPath: (_raw, _source, text) => ({ modelPath: text.trim() }),
+  dryRun: (_raw, source, text) => ({ dryRun: boolean(text, source) }),
+  autoScaleEnabled: (_raw, source, text) => ({ autoScaleEnabled: boolean(text, source) }),
+  autoScaleIntervalSec: (raw, source) => ({
+    autoScaleIntervalSec: integer(raw as string | number, source, 5, 86_400),
+  }),
+  excludedDeployments: (raw) => ({ excludedDeployments: items(raw as string | string[]) }),
+  scalingCooldownMin: (raw, source) => ({
+    scalingCooldownMin: integer(raw as string | number, source, 0, 1440),
+  }),
+  policy: (_raw, source, text) => {
+    const name = text.trim().split(':')[0] ?? '';
+    if (!['dqn', 'dqn-vertical', 'hpa', 'vpa', 'static'].includes(name))
+      throw invalidArgument(
+        `${source} must be one of dqn, dqn-vertical, hpa[:target], vpa, static:N, got "${text}"`,
+      );
+    return { policy: text.trim() };
+  },
+  databaseUrl: (_raw, source, text) => {
+    if (!/^postgres(ql)?:\/\//.test(text.trim()))
+      throw invalidArgument(`${source} must be a postgres:// or postgresql:// URL`);
+    return { databaseUrl: text.trim() };
+  },
+  dataDir: (_raw, _source, text) => ({ dataDir: text.trim() }),
+  apiToken: (_raw, source, text) => ({ apiToken: token(text, source) }),
+  readToken: (_raw, source, text) => ({ readToken: token(text, source) }),
+  corsOrigins: (raw, source) => ({
+    corsOrigins: items(raw as string | string[]).map((o) => httpUrl(o, source)),
+  }),
+  rateLimitPerMin: (raw, source) => ({
+    rateLimitPerMin: integer(raw as string | number, source, 1, 1_000_000),
+  }),
+  leaderElection: (_raw, source, text) => ({
+    leaderElection: oneOf(text.toLowerCase(), source, ['auto', 'true', 'false'] as const),
+  }),
+  leaseNamespace: (_raw, source, text) => ({ leaseNamespace: dnsLabel(text, source) }),
+  identity: (_raw, _source, text) => ({ identity: text.trim() }),
+  targetUrl: (_raw, source, text) => ({ targetUrl: httpUrl(text, source) }),
 };
 
 /**

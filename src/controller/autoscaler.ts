@@ -34,6 +34,17 @@ export interface AutoscalerDeps {
   /** How long to wait for the cluster to confirm a change. */
   verifyTimeoutMs?: number;
   onError?: (namespace: string, name: string, err: unknown) => void;
+  /** Whether the loop may run a cycle now (leader election); always when absent. */
+  shouldRun?: () => boolean;
+  observer?: AutoscalerObserver;
+}
+
+/** What the loop reports as it goes, for metrics. */
+export interface AutoscalerObserver {
+  decision?(record: DecisionRecord): void;
+  cycle?(durationMs: number, results: readonly WorkloadResult[]): void;
+  verification?(waitedMs: number, ok: boolean): void;
+  fallback?(method: string): void;
 }
 
 export type WorkloadStatus = 'success' | 'skipped' | 'error';
@@ -47,6 +58,8 @@ export interface WorkloadResult {
   reason?: SkipReason;
   message: string;
   record?: DecisionRecord;
+  /** The failure itself, when status is error, for callers that answer with its code. */
+  error?: unknown;
 }
 
 interface Failure {
@@ -89,6 +102,7 @@ export class Autoscaler {
       for (const dep of deployments) results.push(await this.processDeployment(dep));
     }
     this.cycles++;
+    this.deps.observer?.cycle?.(this.deps.clock.now() - started, results);
     this.lastCycle = {
       startedMs: started,
       durationMs: this.deps.clock.now() - started,
@@ -156,7 +170,7 @@ export class Autoscaler {
         retryAtMs: now + Math.min(MAX_BACKOFF_MS, intervalMs * 2 ** (count - 1)),
       });
       this.deps.onError?.(namespace, name, err);
-      return { namespace, name, status: 'error', message: errorText(err) };
+      return { namespace, name, status: 'error', message: errorText(err), error: err };
     } finally {
       this.inFlight.delete(key);
     }
@@ -192,10 +206,27 @@ export class Autoscaler {
       outcome = 'recommend';
       message = `recommendation: ${describeChange(decision)}`;
     } else {
-      const verified = await this.act(
-        decision,
-        selectorFromMatchLabels(dep.spec?.selector?.matchLabels),
-      );
+      let verified: { ok: boolean; message: string };
+      try {
+        verified = await this.act(
+          decision,
+          selectorFromMatchLabels(dep.spec?.selector?.matchLabels),
+        );
+      } catch (err) {
+        // The failed attempt is a decision too: recorded, then handled as the workload's failure.
+        const failed = await this.deps.log.append({
+          timeMs: clock.now(),
+          namespace,
+          workload: name,
+          pod,
+          decision,
+          outcome: 'failed',
+          message: `${describeChange(decision)} failed: ${errorText(err)}`,
+          metrics: perPodMetrics(observation),
+        });
+        this.deps.observer?.decision?.(failed);
+        throw err;
+      }
       this.lastChangeMs.set(key, clock.now());
       outcome = verified.ok ? 'applied' : 'unverified';
       message = verified.message;
@@ -210,6 +241,7 @@ export class Autoscaler {
       message,
       metrics: perPodMetrics(observation),
     });
+    this.deps.observer?.decision?.(record);
     const skipped = outcome === 'cooldown';
     return {
       namespace,
@@ -231,11 +263,13 @@ export class Autoscaler {
         const ready = await cluster.waitForWorkloadReady(d.namespace, d.name, d.replicas.desired, {
           timeoutMs,
         });
+        this.deps.observer?.verification?.(ready.waitedMs, true);
         return {
           ok: true,
           message: `scaled ${d.name} from ${d.replicas.current} to ${d.replicas.desired} replicas; ready after ${Math.round(ready.waitedMs / 1000)} s`,
         };
       } catch (err) {
+        this.deps.observer?.verification?.(timeoutMs, false);
         return {
           ok: false,
           message: `scaled ${d.name} to ${d.replicas.desired} replicas, not confirmed: ${errorText(err)}`,
@@ -273,6 +307,7 @@ export class Autoscaler {
         fallbackToTemplate: true,
       });
       methods.push(result.method);
+      if (result.method === 'template') this.deps.observer?.fallback?.('template');
       // The template fallback rolls every pod: one update is enough.
       if (result.method === 'template') break;
     }
@@ -288,7 +323,7 @@ export class Autoscaler {
     const run = async () => {
       while (!stop.signal.aborted) {
         try {
-          await this.runOnce();
+          if (this.deps.shouldRun?.() ?? true) await this.runOnce();
         } catch (err) {
           this.deps.onError?.('*', '*', err);
         }
@@ -342,7 +377,7 @@ function describeChange(d: Decision): string {
   return `set ${d.name}'s pods to ${cpu.new} cores (${cpu.action}) and ${memory.new} MiB (${memory.action})`;
 }
 
-function perPodMetrics(o: WorkloadObservation): DecisionRecord['metrics'] {
+export function perPodMetrics(o: WorkloadObservation): DecisionRecord['metrics'] {
   const u = summarizeUsage(o);
   const n = Math.max(1, u.measuredPods);
   const t = o.template;

@@ -55,6 +55,28 @@ export const DEFAULT_SETTINGS: ScalingSettings = {
   policy: 'dqn',
 };
 
+/** The settings at start-up: seed 002's defaults, with what the environment and flags say. */
+export function settingsFromConfig(c: {
+  dryRun: boolean;
+  autoScaleEnabled: boolean;
+  autoScaleIntervalSec: number;
+  namespaces: string[];
+  excludedDeployments: string[];
+  scalingCooldownMin: number;
+  policy: string;
+}): ScalingSettings {
+  return {
+    ...DEFAULT_SETTINGS,
+    dryRun: c.dryRun,
+    autoScaleEnabled: c.autoScaleEnabled,
+    autoScaleIntervalSec: c.autoScaleIntervalSec,
+    namespaces: [...c.namespaces],
+    excludedDeployments: [...c.excludedDeployments],
+    scalingCooldownMin: c.scalingCooldownMin,
+    policy: c.policy,
+  };
+}
+
 /** Seed 002's `GET /config`, plus what qpilot adds (replica bounds, the default policy). */
 export function settingsView(s: ScalingSettings, extra: { modelPath: string; inCluster: boolean }) {
   return {

@@ -4,6 +4,7 @@
  * in-memory log (bounded), and the SQLite and PostgreSQL stores implement the same interface.
  */
 import type { Decision } from '../policies/types.js';
+import { computeStats, type DecisionStats } from './decisionStats.js';
 
 /** What became of a decision. */
 export type DecisionOutcome =
@@ -41,9 +42,9 @@ export interface DecisionLog {
   append(record: NewDecisionRecord): Promise<DecisionRecord>;
   /** The most recent first. */
   recent(limit: number): Promise<DecisionRecord[]>;
-  /** Every record, oldest first, for statistics (bounded by what the store keeps). */
-  all(): Promise<DecisionRecord[]>;
-  close?(): Promise<void>;
+  /** Seed 002's statistics over every record the store keeps. */
+  stats(): Promise<DecisionStats>;
+  close(): Promise<void>;
 }
 
 export class MemoryDecisionLog implements DecisionLog {
@@ -63,7 +64,11 @@ export class MemoryDecisionLog implements DecisionLog {
     return Promise.resolve(this.records.slice(-limit).reverse());
   }
 
-  all(): Promise<DecisionRecord[]> {
-    return Promise.resolve([...this.records]);
+  stats(): Promise<DecisionStats> {
+    return Promise.resolve(computeStats(this.records));
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
   }
 }

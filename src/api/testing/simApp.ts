@@ -7,12 +7,17 @@ import { ManualClock } from '../../core/clock.js';
 import { Trace } from '../../traces/trace.js';
 import type { ServingModels } from '../../policies/servingModels.js';
 import { buildApp } from '../app.js';
+import { ScalingService } from '../../controller/scalingService.js';
+import { DEFAULT_SETTINGS, type ScalingSettings } from '../../controller/settings.js';
+import { servingPolicies } from '../../policies/servingPolicies.js';
+import { type DecisionLog, MemoryDecisionLog } from '../../store/decisionLog.js';
 
 export interface SimApp {
   app: FastifyInstance;
   sim: SimCluster;
   clock: ManualClock;
   config: QpilotConfig;
+  scaling: ScalingService;
   advance(ms: number): void;
 }
 
@@ -21,6 +26,8 @@ export async function simApp(
     config?: Partial<QpilotConfig>;
     cluster?: (sim: SimCluster) => ClusterClient;
     models?: ServingModels;
+    settings?: Partial<ScalingSettings>;
+    log?: DecisionLog;
   } = {},
 ): Promise<SimApp> {
   const clock = new ManualClock(Date.UTC(2026, 0, 1));
@@ -56,7 +63,21 @@ export async function simApp(
     ...options.config,
   };
   const cluster = options.cluster ? options.cluster(sim) : sim;
+  const scaling = new ScalingService({
+    cluster,
+    clock,
+    settings: {
+      ...DEFAULT_SETTINGS,
+      namespaces: config.namespaces,
+      autoScaleEnabled: false,
+      ...options.settings,
+    },
+    policy: servingPolicies(options.models),
+    log: options.log ?? new MemoryDecisionLog(),
+    verifyTimeoutMs: 60_000,
+  });
   const app = await buildApp({
+    scaling,
     cluster,
     clock,
     config,
@@ -69,6 +90,7 @@ export async function simApp(
     sim,
     clock,
     config,
+    scaling,
     advance: (ms) => {
       clock.advance(ms);
       sim.sync();

@@ -4,6 +4,7 @@
  * subresource or the owning Deployment's template (ARCHITECTURE.md rule 7). Every failure is
  * translated once, in kubeCall.
  */
+import { deploymentNameOfPod, podMatchesDeployment } from '../owner.js';
 import {
   AppsV1Api,
   CoreV1Api,
@@ -307,16 +308,11 @@ export class KubeCluster implements ClusterClient {
    * on ReplicaSets is needed.
    */
   private async owningDeployment(pod: V1Pod): Promise<string | undefined> {
-    const rs = pod.metadata?.ownerReferences?.find((o) => o.kind === 'ReplicaSet' && o.controller);
-    const hash = pod.metadata?.labels?.['pod-template-hash'];
-    if (!rs || !hash || !rs.name.endsWith(`-${hash}`)) return undefined;
-    const name = rs.name.slice(0, -(hash.length + 1));
+    const name = deploymentNameOfPod(pod);
+    if (!name) return undefined;
     try {
       const dep = await this.getWorkload(pod.metadata?.namespace ?? '', name);
-      const match = dep.spec?.selector?.matchLabels ?? {};
-      return Object.entries(match).every(([k, v]) => pod.metadata?.labels?.[k] === v)
-        ? name
-        : undefined;
+      return podMatchesDeployment(pod, dep) ? name : undefined;
     } catch (err) {
       if (isQpError(err, 'QP_ERR_NOT_FOUND')) return undefined;
       throw err;

@@ -1,0 +1,114 @@
+/**
+ * Seed 002's configuration and loop control: `GET/POST /config`, `POST /autoscale/start`,
+ * `POST /autoscale/stop` and `GET /autoscale/status`.
+ */
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { settingsView, UPDATABLE_FIELDS } from '../../controller/settings.js';
+import type { AppDeps } from '../deps.js';
+import { errorResponses } from '../schemas.js';
+
+const Open = Type.Object({}, { additionalProperties: true });
+
+export function controlRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const { scaling } = deps;
+  const view = () =>
+    settingsView(scaling.settings(), {
+      modelPath: deps.modelPath ?? 'models',
+      inCluster: deps.inCluster ?? false,
+    });
+
+  app.get(
+    '/config',
+    {
+      schema: {
+        summary: 'Get current configuration',
+        tags: ['control'],
+        response: { 200: Open },
+      },
+    },
+    () => view(),
+  );
+
+  app.post(
+    '/config',
+    {
+      config: { mutating: true },
+      schema: {
+        summary: 'Update configuration',
+        description: `Accepts only ${UPDATABLE_FIELDS.join(', ')}; a wrong type or an unknown field is a 400 that names it, and nothing is changed.`,
+        tags: ['control'],
+        // Validated by updateSettings, whose messages name the seed's fields.
+        body: Type.Unknown(),
+        response: {
+          200: Type.Object({ success: Type.Literal(true), message: Type.String(), config: Open }),
+          ...errorResponses,
+        },
+      },
+    },
+    (request) => {
+      scaling.configure(request.body);
+      request.log.info({ fields: Object.keys(request.body as object) }, 'configuration updated');
+      return { success: true as const, message: 'Configuration updated', config: view() };
+    },
+  );
+
+  app.post(
+    '/autoscale/start',
+    {
+      config: { mutating: true },
+      schema: {
+        summary: 'Start automatic scaling',
+        tags: ['control'],
+        response: {
+          200: Type.Object({
+            success: Type.Literal(true),
+            message: Type.String(),
+            interval: Type.Integer(),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    () => {
+      scaling.startLoop();
+      return {
+        success: true as const,
+        message: 'Auto-scaling started',
+        interval: scaling.settings().autoScaleIntervalSec,
+      };
+    },
+  );
+
+  app.post(
+    '/autoscale/stop',
+    {
+      config: { mutating: true },
+      schema: {
+        summary: 'Stop automatic scaling',
+        tags: ['control'],
+        response: {
+          200: Type.Object({ success: Type.Literal(true), message: Type.String() }),
+          ...errorResponses,
+        },
+      },
+    },
+    () => {
+      // Not awaited: a cycle may be waiting on a verification; it stops after that workload.
+      void scaling.stopLoop();
+      return { success: true as const, message: 'Auto-scaling stopped' };
+    },
+  );
+
+  app.get(
+    '/autoscale/status',
+    {
+      schema: {
+        summary: 'Get auto-scaler status',
+        tags: ['control'],
+        response: { 200: Open },
+      },
+    },
+    () => scaling.loopStatus(),
+  );
+}

@@ -1,0 +1,90 @@
+/** Seed 002's `GET /decisions` and `GET /statistics`. */
+import type { FastifyInstance } from 'fastify';
+import { type Static, Type } from 'typebox';
+import type { AppDeps } from '../deps.js';
+import { decisionSummaryView, statisticsView } from '../decisionViews.js';
+import { errorResponses } from '../schemas.js';
+
+const Open = Type.Object({}, { additionalProperties: true });
+
+const DecisionsQuery = Type.Object(
+  {
+    limit: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1000,
+        default: 50,
+        description: 'Maximum number of decisions to return, most recent first',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export function decisionRoutes(app: FastifyInstance, deps: AppDeps): void {
+  app.get<{ Querystring: Static<typeof DecisionsQuery> }>(
+    '/decisions',
+    {
+      schema: {
+        summary: 'Get recent scaling decisions',
+        tags: ['decisions'],
+        querystring: DecisionsQuery,
+        response: {
+          200: Type.Object({
+            success: Type.Literal(true),
+            count: Type.Integer(),
+            decisions: Type.Array(Open),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const records = await deps.scaling.log.recent(request.query.limit ?? 50);
+      const decisions = records.map(decisionSummaryView);
+      return { success: true as const, count: decisions.length, decisions };
+    },
+  );
+
+  app.get(
+    '/statistics',
+    {
+      schema: {
+        summary: 'Get scaling statistics',
+        tags: ['decisions'],
+        response: {
+          200: Type.Object({ success: Type.Literal(true), statistics: Open }),
+          ...errorResponses,
+        },
+      },
+    },
+    async () => {
+      const stats = await deps.scaling.log.stats();
+      let kubernetesAvailable = true;
+      try {
+        await deps.cluster.listNamespaces();
+      } catch {
+        kubernetesAvailable = false;
+      }
+      const policy = deps.scaling.settings().policy;
+      return {
+        success: true as const,
+        statistics: statisticsView(stats, deps.scaling.settings(), {
+          kubernetesAvailable,
+          modelType: modelType(policy, deps),
+          timestamp: new Date(deps.clock.now()).toISOString(),
+        }),
+      };
+    },
+  );
+}
+
+function modelType(policy: string, deps: AppDeps): string {
+  const name = policy.split(':')[0];
+  if (name === 'dqn' || name === 'dqn-vertical') {
+    const state = deps.models?.[name];
+    if (state && !state.model) return `${name} unavailable: decisions fall back to the baseline`;
+    return name === 'dqn' ? 'DQN (replicas)' : 'Multi-Head DQN (CPU and memory)';
+  }
+  return `${name} (baseline)`;
+}

@@ -1,0 +1,223 @@
+/**
+ * Seed 002's scaling routes: `POST /scale/pod/:namespace/:pod` (decide for the pod's
+ * Deployment now, and act unless dry run), `POST /scale/all` (one control-loop cycle) and
+ * `POST /api/namespaces/:namespace/pods/:pod/resize` (in place, with the Deployment's template
+ * as the fallback).
+ */
+import type { FastifyInstance } from 'fastify';
+import { type Static, Type } from 'typebox';
+import { deploymentNameOfPod, podMatchesDeployment } from '../../cluster/owner.js';
+import { invalidArgument } from '../../core/errors.js';
+import type { WorkloadResult } from '../../controller/autoscaler.js';
+import type { AppDeps } from '../deps.js';
+import { decisionObjectView, statisticsSummaryView } from '../decisionViews.js';
+import { errorResponses, KubeName, KubeObjectName } from '../schemas.js';
+import { requireNamespace } from './common.js';
+
+const Open = Type.Object({}, { additionalProperties: true });
+const PodParams = Type.Object({ namespace: KubeName, pod: KubeObjectName });
+
+const Quantities = Type.Object(
+  {
+    cpu: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+    memory: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+  },
+  { additionalProperties: false },
+);
+const ResizeBody = Type.Object(
+  {
+    containers: Type.Record(
+      Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 }),
+      Type.Object(
+        { requests: Type.Optional(Quantities), limits: Type.Optional(Quantities) },
+        { additionalProperties: false },
+      ),
+      { minProperties: 1, additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+const ResizeQuery = Type.Object(
+  {
+    enable_horizontal_fallback: Type.Optional(
+      Type.Boolean({
+        default: true,
+        description: "Update the owning Deployment's template when in-place resize is refused",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+function actions(r: WorkloadResult) {
+  if (!r.record) return undefined;
+  const d = r.record.decision;
+  return {
+    cpu: d.resources?.cpu.action ?? 'MAINTAIN',
+    memory: d.resources?.memory.action ?? 'MAINTAIN',
+    ...(d.replicas ? { replicas: `${d.replicas.current}->${d.replicas.desired}` } : {}),
+  };
+}
+
+export function scalingRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const { scaling, cluster } = deps;
+
+  app.post<{ Params: Static<typeof PodParams> }>(
+    '/scale/pod/:namespace/:pod',
+    {
+      config: { mutating: true },
+      schema: {
+        summary: 'Scale specific pod',
+        description:
+          "Decides for the pod's Deployment with its policy now and acts unless dry run, recommend mode or its cooldown says not to. The result is seed 002's full decision object.",
+        tags: ['scaling'],
+        params: PodParams,
+        response: {
+          200: Type.Object({ success: Type.Literal(true), result: Open }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { namespace, pod: podName } = request.params;
+      await requireNamespace(cluster, namespace);
+      const pod = await cluster.getPod(namespace, podName);
+      const depName = deploymentNameOfPod(pod);
+      const dep = depName ? await cluster.getWorkload(namespace, depName) : undefined;
+      if (!dep || !podMatchesDeployment(pod, dep))
+        throw invalidArgument(
+          `pod "${namespace}/${podName}" is not managed by a Deployment; qpilot scales Deployments`,
+        );
+      if (!scaling.settings().dryRun) scaling.requireLeader();
+      const result = await scaling.autoscaler.processWorkload(namespace, depName!, podName, {
+        ignoreBackoff: true,
+      });
+      if (result.status === 'error') throw result.error;
+      const base = { status: result.status, ...(result.reason ? { reason: result.reason } : {}) };
+      if (!result.record)
+        return {
+          success: true as const,
+          result: {
+            pod_name: podName,
+            namespace,
+            workload: depName,
+            ...base,
+            message: result.message,
+            can_scale: false,
+          },
+        };
+      return { success: true as const, result: { ...decisionObjectView(result.record), ...base } };
+    },
+  );
+
+  app.post(
+    '/scale/all',
+    {
+      config: { mutating: true },
+      schema: {
+        summary: 'Process and scale all pods',
+        description:
+          'One control-loop cycle over every Deployment of the configured namespaces, now. Skipped workloads say why: cooldown_period, excluded, mode_off, invalid_annotation, in_progress or backoff.',
+        tags: ['scaling'],
+        response: {
+          200: Type.Object({
+            success: Type.Literal(true),
+            processed: Type.Integer(),
+            results: Type.Array(Open),
+            statistics: Open,
+            timestamp: Type.String(),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async () => {
+      if (!scaling.settings().dryRun) scaling.requireLeader();
+      const results = await scaling.autoscaler.runOnce();
+      const stats = await scaling.log.stats();
+      return {
+        success: true as const,
+        processed: results.filter((r) => r.status === 'success').length,
+        results: results.map((r) => ({
+          pod_name: r.record?.pod ?? r.name,
+          namespace: r.namespace,
+          workload: r.name,
+          status: r.status,
+          ...(r.reason ? { reason: r.reason } : {}),
+          message: r.message,
+          ...(r.record ? { outcome: r.record.outcome, actions: actions(r) } : {}),
+        })),
+        statistics: statisticsSummaryView(stats),
+        timestamp: new Date(deps.clock.now()).toISOString(),
+      };
+    },
+  );
+
+  app.post<{
+    Params: Static<typeof PodParams>;
+    Querystring: Static<typeof ResizeQuery>;
+    Body: Static<typeof ResizeBody>;
+  }>(
+    '/api/namespaces/:namespace/pods/:pod/resize',
+    {
+      config: { mutating: true },
+      schema: {
+        summary: 'Resize pod resources',
+        description:
+          "In place through the pod's resize subresource; when the cluster refuses and enable_horizontal_fallback is true (the default), through the owning Deployment's template.",
+        tags: ['scaling'],
+        params: PodParams,
+        querystring: ResizeQuery,
+        body: ResizeBody,
+        response: { 200: Open, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { namespace, pod } = request.params;
+      const fallback = request.query.enable_horizontal_fallback ?? true;
+      await requireNamespace(cluster, namespace);
+      scaling.requireLeader();
+      const result = await cluster.resizePod(namespace, pod, request.body.containers, {
+        fallbackToTemplate: fallback,
+      });
+      const timestamp = new Date(deps.clock.now()).toISOString();
+      const existing = await cluster.getPod(namespace, pod).catch(() => undefined);
+      const workload = result.workload ?? (existing && deploymentNameOfPod(existing));
+      const described = Object.entries(result.containers)
+        .map(([c, r]) => `${c} ${JSON.stringify(r)}`)
+        .join('; ');
+      if (workload)
+        await scaling.recordManual({
+          namespace,
+          workload,
+          pod,
+          kind: 'vertical',
+          route: 'POST /api/namespaces/:namespace/pods/:pod/resize',
+          message: `resized ${pod} (${result.method === 'in_place' ? 'in place' : 'through the Deployment template'}): ${described}`,
+        });
+      if (result.method === 'in_place')
+        return {
+          message: `Successfully resized pod ${pod} vertically`,
+          pod,
+          namespace,
+          scaling_method: 'vertical',
+          details: { pod_name: pod, namespace, container_resources: result.containers },
+          timestamp,
+        };
+      return {
+        message: `Successfully updated deployment ${result.workload} resources`,
+        pod,
+        namespace,
+        scaling_method: 'deployment_update',
+        details: {
+          pod_name: pod,
+          deployment_name: result.workload,
+          namespace,
+          container_resources: result.containers,
+          reason: `Direct vertical scaling failed, updated via deployment: ${result.fallbackReason ?? ''}`,
+        },
+        timestamp,
+      };
+    },
+  );
+}
