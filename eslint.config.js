@@ -43,6 +43,7 @@ export default tseslint.config(
     files: [
       'src/config/**',
       'src/core/clock.ts',
+      'src/**/testing/**',
       'bench/**',
       'test/**',
       '**/*.test.ts',

@@ -141,7 +141,19 @@ describe('qpilot trace', () => {
 describe('qpilot serve', () => {
   it('serves the API on the given port and stops cleanly', async () => {
     let server: RunningServer | undefined;
-    await run(['serve', '--port', '0', '--log-level', 'silent'], {}, (s) => (server = s));
+    await run(
+      [
+        'serve',
+        '--port',
+        '0',
+        '--log-level',
+        'silent',
+        '--data-dir',
+        mkdtempSync(join(tmpdir(), 'qpilot-serve-')),
+      ],
+      {},
+      (s) => (server = s),
+    );
     try {
       const address = server!.app.server.address() as { port: number };
       const res = await fetch(`http://127.0.0.1:${address.port}/pod`);

@@ -15,7 +15,7 @@ import { runningInCluster } from '../cluster/kube/kubeConfig.js';
 import { ScalingService } from '../controller/scalingService.js';
 import { settingsFromConfig } from '../controller/settings.js';
 import { servingPolicies } from '../policies/servingPolicies.js';
-import { MemoryDecisionLog } from '../store/decisionLog.js';
+import { openStore } from '../store/openStore.js';
 import { VERSION } from './version.js';
 
 export interface RunningServer {
@@ -64,7 +64,14 @@ export async function startServer(
   }
   const inCluster =
     resolveClusterKind(config, io.env) === 'kube' && runningInCluster({ env: io.env });
-  const log = new MemoryDecisionLog();
+  const store = await openStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    cwd: io.cwd,
+    nowMs: clock.now(),
+  });
+  logger.info({ store: store.description }, `decisions are kept in ${store.description}`);
+  const log = store.decisions;
   const scaling = new ScalingService({
     cluster,
     clock,

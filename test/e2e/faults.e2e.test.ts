@@ -16,7 +16,7 @@ import {
   eventually,
   kubectl,
 } from './lib/e2eEnv.js';
-import { type ServeProcess, startServe } from './lib/serve.js';
+import { type ServeProcess, startServe } from '../../src/cli/testing/serveProcess.js';
 
 const running: ServeProcess[] = [];
 afterAll(async () => {

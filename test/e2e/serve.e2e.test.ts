@@ -10,7 +10,7 @@ import {
   nodeNames,
   uniqueName,
 } from './lib/e2eEnv.js';
-import { type ServeProcess, startServe } from './lib/serve.js';
+import { type ServeProcess, startServe } from '../../src/cli/testing/serveProcess.js';
 
 const namespace = uniqueName('serve');
 let serve: ServeProcess;

@@ -145,7 +145,9 @@ export function scalingRoutes(app: FastifyInstance, deps: AppDeps): void {
           status: r.status,
           ...(r.reason ? { reason: r.reason } : {}),
           message: r.message,
-          ...(r.record ? { outcome: r.record.outcome, actions: actions(r) } : {}),
+          ...(r.record
+            ? { decision_id: r.record.id, outcome: r.record.outcome, actions: actions(r) }
+            : {}),
         })),
         statistics: statisticsSummaryView(stats),
         timestamp: new Date(deps.clock.now()).toISOString(),

@@ -1,23 +1,36 @@
 /** `qpilot serve` as a separate process, the way a user runs it, for the end-to-end suites. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from './e2eEnv.js';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
 
 export interface ServeProcess {
   url: string;
   child: ChildProcess;
   output: () => string;
   get(path: string): Promise<{ status: number; body: Record<string, unknown> }>;
+  post(path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }>;
   stop(): Promise<void>;
 }
 
-export async function startServe(args: string[]): Promise<ServeProcess> {
+export async function startServe(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<ServeProcess> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'serve', '--port', '0', ...args],
     {
       cwd: ROOT,
+      // A data directory of its own unless told, so that runs never share a database by accident.
+      env: {
+        ...process.env,
+        QPILOT_DATA_DIR: mkdtempSync(join(tmpdir(), 'qpilot-serve-')),
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -42,6 +55,15 @@ export async function startServe(args: string[]): Promise<ServeProcess> {
     output: () => out,
     get: async (path) => {
       const res = await fetch(url.replace('localhost', '127.0.0.1') + path);
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    },
+    post: async (path, body) => {
+      const res = await fetch(url.replace('localhost', '127.0.0.1') + path, {
+        method: 'POST',
+        ...(body === undefined
+          ? {}
+          : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+      });
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     },
     stop: async () => {
