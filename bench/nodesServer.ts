@@ -11,6 +11,8 @@ import { ScalingService } from '../src/controller/scalingService.js';
 import { DEFAULT_SETTINGS } from '../src/controller/settings.js';
 import { servingPolicies } from '../src/policies/servingPolicies.js';
 import { MemoryDecisionLog } from '../src/store/decisionLog.js';
+import { MemorySampleStore } from '../src/store/sampleStore.js';
+import { createSampler } from '../src/api/sampling.js';
 import { bigCluster } from './bigCluster.js';
 
 const mode = process.argv[2];
@@ -33,8 +35,11 @@ if (mode === 'bare') {
     policy: servingPolicies(undefined),
     log: new MemoryDecisionLog(),
   });
+  const samples = new MemorySampleStore();
   const app = await buildApp({
     scaling,
+    samples,
+    sampler: createSampler(sim, sim.clock, samples),
     cluster: sim,
     clock: sim.clock,
     config: { ...DEFAULT_CONFIG },

@@ -15,6 +15,7 @@ import { podRoutes } from './routes/pods.js';
 import { installValidation } from './validation.js';
 import { controlRoutes } from './routes/control.js';
 import { decisionRoutes } from './routes/decisions.js';
+import { experimentRoutes } from './routes/experiments.js';
 import { scalingRoutes } from './routes/scaling.js';
 import { installSecurity } from './security.js';
 
@@ -81,6 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   controlRoutes(app, deps);
   scalingRoutes(app, deps);
   decisionRoutes(app, deps);
+  experimentRoutes(app, deps);
   await app.ready();
   return app;
 }

@@ -4,6 +4,8 @@ import type { ClusterClient } from '../cluster/clusterClient.js';
 import type { QpilotConfig } from '../config/config.js';
 import type { Clock } from '../core/clock.js';
 import type { ScalingService } from '../controller/scalingService.js';
+import type { MetricsSampler } from '../controller/sampler.js';
+import type { SampleStore } from '../store/sampleStore.js';
 import type { PrometheusSource } from '../metrics/prometheus.js';
 import type { ServingModels } from '../policies/servingModels.js';
 
@@ -20,6 +22,9 @@ export interface AppDeps {
   models?: ServingModels;
   /** The settings, the control loop and the decision log. */
   scaling: ScalingService;
+  /** Seed 004's sampler and the series it stored. */
+  sampler: MetricsSampler;
+  samples: SampleStore;
   /** For GET /config: where the models come from, and whether qpilot runs in a pod. */
   modelPath?: string;
   inCluster?: boolean;

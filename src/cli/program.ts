@@ -40,6 +40,8 @@ const FLAG_NAMES: Partial<Record<keyof QpilotConfig, string>> = {
   rateLimitPerMin: '--rate-limit',
   leaderElection: '--leader-election',
   targetUrl: '--target-url',
+  podMin: '--pod-min',
+  podMax: '--pod-max',
 };
 
 /** Flags whose commander attribute differs from the configuration key (the key carries the unit). */
@@ -217,6 +219,18 @@ export function buildProgram(io: CliIo, onServe?: (server: RunningServer) => voi
         new Option(
           '--leader-election <auto|true|false>',
           'elect one acting replica through a Lease (env QPILOT_LEADER_ELECTION; auto: in a cluster)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--pod-min <n>',
+          'lower bound of POST /pod/scale/in (env QPILOT_POD_MIN, default 1)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--pod-max <n>',
+          'upper bound of POST /pod/scale/out (env QPILOT_POD_MAX, default 5)',
         ),
       )
       .addOption(

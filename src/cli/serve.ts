@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildApp } from '../api/app.js';
+import { createSampler } from '../api/sampling.js';
 import type { QpilotConfig } from '../config/config.js';
 import { resolve } from 'node:path';
 import { PrometheusSource } from '../metrics/prometheus.js';
@@ -95,8 +96,11 @@ export async function startServer(
         ),
     },
   });
+  const sampler = createSampler(cluster, clock, store.samples);
   const app = await buildApp({
     scaling,
+    sampler,
+    samples: store.samples,
     modelPath: config.modelPath ?? 'models',
     inCluster,
     cluster,
@@ -122,6 +126,7 @@ export async function startServer(
     close: async () => {
       if (ticker) clearInterval(ticker);
       await app.close();
+      await sampler.close();
       await scaling.close();
     },
   };

@@ -67,6 +67,9 @@ export interface QpilotConfig {
   identity?: string;
   /** The URL `GET /app/stat` load-tests (seed 004's JMeter target). */
   targetUrl?: string;
+  /** Seed 004's bounds of `POST /pod/scale/in` and `/pod/scale/out`. */
+  podMin: number;
+  podMax: number;
 }
 
 /** Seed 002's default excluded Deployments. */
@@ -101,6 +104,8 @@ export const DEFAULT_CONFIG: QpilotConfig = {
   corsOrigins: [],
   rateLimitPerMin: 120,
   leaderElection: 'auto',
+  podMin: 1,
+  podMax: 5,
 };
 
 /** Values as they arrive from flags (commander) or the environment: strings, or already typed. */
@@ -140,6 +145,8 @@ const ENV_NAMES: Record<keyof QpilotConfig, string> = {
   leaseNamespace: 'POD_NAMESPACE',
   identity: 'POD_NAME',
   targetUrl: 'QPILOT_TARGET_URL',
+  podMin: 'QPILOT_POD_MIN',
+  podMax: 'QPILOT_POD_MAX',
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -284,6 +291,8 @@ const PARSERS: Record<keyof QpilotConfig, Parser> = {
   leaseNamespace: (_raw, source, text) => ({ leaseNamespace: dnsLabel(text, source) }),
   identity: (_raw, _source, text) => ({ identity: text.trim() }),
   targetUrl: (_raw, source, text) => ({ targetUrl: httpUrl(text, source) }),
+  podMin: (raw, source) => ({ podMin: integer(raw as string | number, source, 0, 10_000) }),
+  podMax: (raw, source) => ({ podMax: integer(raw as string | number, source, 1, 10_000) }),
 };
 
 /**
@@ -304,5 +313,9 @@ export function loadConfig(
     const text = Array.isArray(raw) ? raw.join(',') : String(raw);
     out = { ...out, ...PARSERS[key](raw, source, text) };
   }
+  if (out.podMin > out.podMax)
+    throw invalidArgument(
+      `QPILOT_POD_MIN (${out.podMin}) must not exceed QPILOT_POD_MAX (${out.podMax})`,
+    );
   return out;
 }

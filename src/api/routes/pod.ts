@@ -63,6 +63,25 @@ export function resolveTarget(
   return { namespace, deployment };
 }
 
+/** The target Deployment, its pods and seed 004's view of them, read once. */
+export async function targetSnapshot(
+  deps: Pick<AppDeps, 'cluster' | 'clock'>,
+  namespace: string,
+  deployment: string,
+) {
+  await requireNamespace(deps.cluster, namespace);
+  const dep = await deps.cluster.getWorkload(namespace, deployment);
+  const labelSelector = selectorFromMatchLabels(dep.spec?.selector?.matchLabels);
+  const pods = await listAll((o) => deps.cluster.listPods(o), {
+    namespace,
+    labelSelector,
+    limit: 500,
+  });
+  const metrics = await deps.cluster.podMetrics({ namespace, labelSelector });
+  const view = deploymentPodView(dep, pods, metrics, new Date(deps.clock.now()).toISOString());
+  return { dep, pods, view };
+}
+
 export function podStatRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.get<{ Querystring: TargetQueryType }>(
     '/pod',
@@ -76,15 +95,7 @@ export function podStatRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
     async (request) => {
       const { namespace, deployment } = resolveTarget(deps, request.query);
-      await requireNamespace(deps.cluster, namespace);
-      const dep = await deps.cluster.getWorkload(namespace, deployment);
-      const labelSelector = selectorFromMatchLabels(dep.spec?.selector?.matchLabels);
-      const pods = await listAll((o) => deps.cluster.listPods(o), {
-        namespace,
-        labelSelector,
-        limit: 500,
-      });
-      const metrics = await deps.cluster.podMetrics({ namespace, labelSelector });
+      const { view } = await targetSnapshot(deps, namespace, deployment);
       let latency: number | null = null;
       if (deps.prometheus) {
         try {
@@ -94,10 +105,7 @@ export function podStatRoutes(app: FastifyInstance, deps: AppDeps): void {
           request.log.warn({ err: (err as Error).message }, 'Prometheus did not answer');
         }
       }
-      return {
-        ...deploymentPodView(dep, pods, metrics, new Date(deps.clock.now()).toISOString()),
-        request_latency_p95_ms: latency,
-      };
+      return { ...view, request_latency_p95_ms: latency };
     },
   );
 }

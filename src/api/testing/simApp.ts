@@ -7,6 +7,8 @@ import { ManualClock } from '../../core/clock.js';
 import { Trace } from '../../traces/trace.js';
 import type { ServingModels } from '../../policies/servingModels.js';
 import { buildApp } from '../app.js';
+import { createSampler } from '../sampling.js';
+import { MemorySampleStore } from '../../store/sampleStore.js';
 import { ScalingService } from '../../controller/scalingService.js';
 import { DEFAULT_SETTINGS, type ScalingSettings } from '../../controller/settings.js';
 import { servingPolicies } from '../../policies/servingPolicies.js';
@@ -76,8 +78,12 @@ export async function simApp(
     log: options.log ?? new MemoryDecisionLog(),
     verifyTimeoutMs: 60_000,
   });
+  const samples = new MemorySampleStore();
+  const sampler = createSampler(cluster, clock, samples);
   const app = await buildApp({
     scaling,
+    sampler,
+    samples,
     cluster,
     clock,
     config,

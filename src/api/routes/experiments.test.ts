@@ -1,0 +1,207 @@
+import { createServer, type Server } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type SimApp, simApp } from '../testing/simApp.js';
+
+let t: SimApp | undefined;
+let target: Server | undefined;
+afterEach(async () => {
+  await t?.app.close();
+  await t?.scaling.close();
+  t = undefined;
+  await new Promise<void>((r) => (target ? target.close(() => r()) : r()));
+  target = undefined;
+});
+
+const replicas = async (app: SimApp, name = 'web') =>
+  (await app.sim.getWorkload('default', name)).spec?.replicas;
+
+describe('POST /pod/scale/in and /pod/scale/out', () => {
+  it('moves by one within the bounds, 1 to 5 by default, and records each change', async () => {
+    t = await simApp();
+    const out = await t.app.inject({ method: 'POST', url: '/pod/scale/out' });
+    expect(out.statusCode).toBe(200);
+    expect(out.json()).toMatchObject({
+      success: true,
+      deployment: 'web',
+      previous_pods: 2,
+      pods: 3,
+      changed: true,
+      bounds: { min: 1, max: 5 },
+    });
+    expect(await replicas(t)).toBe(3);
+    for (let i = 0; i < 4; i++) await t.app.inject({ method: 'POST', url: '/pod/scale/out' });
+    expect(await replicas(t)).toBe(5);
+    const atMax = await t.app.inject({ method: 'POST', url: '/pod/scale/out' });
+    expect(atMax.json()).toMatchObject({ pods: 5, changed: false });
+
+    for (let i = 0; i < 6; i++) await t.app.inject({ method: 'POST', url: '/pod/scale/in' });
+    expect(await replicas(t)).toBe(1);
+    const decisions = (await t.app.inject('/decisions?limit=100')).json<{
+      decisions: { policy: string; replicas: { current: number; desired: number } }[];
+    }>();
+    expect(decisions.decisions).toHaveLength(7);
+    expect(decisions.decisions[0]).toMatchObject({
+      policy: 'manual',
+      replicas: { current: 2, desired: 1 },
+    });
+  });
+
+  it('acts on the Deployment the query names, and refuses bad names', async () => {
+    t = await simApp();
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/pod/scale/out?namespace=prod&deployment=api',
+    });
+    expect(res.json()).toMatchObject({ namespace: 'prod', deployment: 'api', pods: 2 });
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/pod/scale/out?deployment=Nope_' })).statusCode,
+    ).toBe(400);
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/pod/scale/out?deployment=ghost' })).statusCode,
+    ).toBe(404);
+  });
+});
+
+describe('POST /pod/set-pod-count/:count', () => {
+  it('sets the count, and refuses what is not a count', async () => {
+    t = await simApp();
+    const res = await t.app.inject({ method: 'POST', url: '/pod/set-pod-count/4' });
+    expect(res.json()).toMatchObject({ previous_pods: 2, pods: 4 });
+    expect(await replicas(t)).toBe(4);
+    for (const bad of ['-1', 'three', '2.5', '1000']) {
+      const r = await t.app.inject({ method: 'POST', url: `/pod/set-pod-count/${bad}` });
+      expect(r.statusCode, bad).toBe(400);
+      expect(r.json<{ error: string }>().error).toContain('count');
+    }
+  });
+});
+
+describe('POST /pod/confirm', () => {
+  it('deletes Pending pods and lists them', async () => {
+    t = await simApp();
+    // 40 pods of 250m do not fit on two 4-core nodes: the rest stay Pending.
+    await t.sim.scaleWorkload('default', 'web', 40);
+    t.advance(5_000);
+    const before = (await t.app.inject('/pod')).json<{ pod_statuses: Record<string, number> }>();
+    expect(before.pod_statuses.Pending).toBeGreaterThan(0);
+    const res = await t.app.inject({ method: 'POST', url: '/pod/confirm' });
+    expect(res.statusCode).toBe(200);
+    const body = res.json<{
+      deleted_pods: { name: string; status: string }[];
+      deleted_count: number;
+    }>();
+    expect(body.deleted_count).toBe(before.pod_statuses.Pending);
+    expect(new Set(body.deleted_pods.map((p) => p.status))).toEqual(new Set(['Pending']));
+  });
+});
+
+describe('GET /app/stat', () => {
+  it('load-tests the target URL and computes the reward', async () => {
+    let served = 0;
+    target = createServer((_req, res) => {
+      served++;
+      res.end('ok');
+    });
+    await new Promise<void>((r) => target!.listen(0, '127.0.0.1', r));
+    const { port } = target.address() as { port: number };
+    t = await simApp({ config: { targetUrl: `http://127.0.0.1:${port}` } });
+    const res = await t.app.inject('/app/stat?duration=1&connections=2');
+    expect(res.statusCode).toBe(200);
+    const body = res.json<Record<string, number> & { load_test: { requests: number } }>();
+    expect(body.load_test.requests).toBeGreaterThan(10);
+    expect(served).toBeGreaterThan(10);
+    expect(body.drop_percent).toBe(0);
+    expect(body.average_latency_ms).toBeGreaterThanOrEqual(0);
+    expect(body.reward).toBeGreaterThan(0);
+    expect(body.reward).toBeLessThanOrEqual(1);
+    expect(body.running_pods).toBe(2);
+  });
+
+  it('counts refused requests as dropped', async () => {
+    target = createServer((_req, res) => {
+      res.statusCode = 503;
+      res.end();
+    });
+    await new Promise<void>((r) => target!.listen(0, '127.0.0.1', r));
+    const { port } = target.address() as { port: number };
+    t = await simApp({ config: { targetUrl: `http://127.0.0.1:${port}` } });
+    const body = (await t.app.inject('/app/stat?duration=1&connections=1')).json<{
+      drop_percent: number;
+      reward: number;
+    }>();
+    expect(body.drop_percent).toBe(100);
+    expect(body.reward).toBeLessThan(0);
+  });
+
+  it('says when no target URL is configured, and bounds the test', async () => {
+    t = await simApp();
+    const res = await t.app.inject('/app/stat');
+    expect(res.statusCode).toBe(400);
+    expect(res.json<{ error: string }>().error).toContain('QPILOT_TARGET_URL');
+    expect((await t.app.inject('/app/stat?duration=3600')).statusCode).toBe(400);
+  });
+});
+
+describe('POST /metrics sampler', () => {
+  it('records every 0.2 s until stopped, and reads back as JSON and CSV', async () => {
+    t = await simApp();
+    const start = await t.app.inject({
+      method: 'POST',
+      url: '/metrics',
+      payload: { action: 'start', series: 'run-1' },
+    });
+    expect(start.statusCode).toBe(200);
+    expect(start.json()).toMatchObject({ series: 'run-1', running: true, interval_ms: 200 });
+    for (let i = 0; i < 10; i++) {
+      await new Promise((r) => setImmediate(r));
+      t.clock.advance(200);
+    }
+    const again = await t.app.inject({
+      method: 'POST',
+      url: '/metrics',
+      payload: { action: 'start', series: 'run-1' },
+    });
+    expect(again.statusCode).toBe(409);
+    const stop = await t.app.inject({
+      method: 'POST',
+      url: '/metrics',
+      payload: { action: 'stop', series: 'run-1' },
+    });
+    expect(stop.json()).toMatchObject({ running: false });
+    const json = (await t.app.inject('/metrics/series/run-1')).json<{
+      count: number;
+      samples: { online_pods: number; total_pods: number; cpu_percent: number }[];
+    }>();
+    expect(json.count).toBeGreaterThanOrEqual(8);
+    expect(json.samples[0]).toMatchObject({ online_pods: 2, total_pods: 2 });
+    const csv = await t.app.inject('/metrics/series/run-1?format=csv');
+    expect(csv.headers['content-type']).toContain('text/csv');
+    const lines = csv.body.trim().split('\n');
+    expect(lines[0]).toBe(
+      'timestamp,namespace,deployment,cpu_percent,memory_mb,online_pods,total_pods',
+    );
+    expect(lines).toHaveLength(json.count + 1);
+    expect((await t.app.inject('/metrics/series')).json()).toMatchObject({
+      series: [{ series: 'run-1', running: false }],
+    });
+  });
+
+  it.each([
+    [{ action: 'pause' }, 400],
+    [{ action: 'stop' }, 400],
+    [{ action: 'stop', series: 'never' }, 404],
+    [{ action: 'start', series: 'bad name!' }, 400],
+    [{ action: 'start', interval_ms: 1 }, 400],
+    [{ action: 'start', deployment: 'ghost' }, 404],
+  ])('refuses %j', async (payload, status) => {
+    t = await simApp();
+    const res = await t.app.inject({ method: 'POST', url: '/metrics', payload });
+    expect(res.statusCode).toBe(status);
+    expect(res.json()).toMatchObject({ success: false });
+  });
+
+  it('answers 404 for a series never recorded', async () => {
+    t = await simApp();
+    expect((await t.app.inject('/metrics/series/none')).statusCode).toBe(404);
+  });
+});

@@ -1,0 +1,346 @@
+/**
+ * Seed 004's routes for RL experiments on one target Deployment (from the query, else the
+ * configuration): `POST /pod/confirm`, `POST /pod/scale/in|out`, `POST /pod/set-pod-count/:count`,
+ * `GET /app/stat`, and the `POST /metrics` sampler with its series read back as JSON or CSV.
+ * They act whatever dry_run says: they are an operator's explicit commands, and each is recorded
+ * in the decision log as a manual decision.
+ */
+import type { FastifyInstance } from 'fastify';
+import { type Static, Type } from 'typebox';
+import { podDisplayStatus, UNHEALTHY_POD_STATES } from '../../cluster/podStatus.js';
+import { invalidArgument, QpError } from '../../core/errors.js';
+import type { AppDeps } from '../deps.js';
+import { appStatReward, runLoadTest } from '../loadTest.js';
+import { errorResponses } from '../schemas.js';
+import { resolveTarget, TargetQuery, type TargetQueryType, targetSnapshot } from './pod.js';
+
+const Open = Type.Object({}, { additionalProperties: true });
+
+const CountParams = Type.Object({
+  count: Type.Integer({ minimum: 0, maximum: 10_000, description: 'The number of pods wanted' }),
+});
+
+const AppStatQuery = Type.Object(
+  {
+    ...TargetQuery.properties,
+    duration: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 60, default: 5, description: 'Seconds of load' }),
+    ),
+    connections: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
+    slo_ms: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 60_000,
+        default: 200,
+        description: 'Latency SLO of the reward',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const SeriesName = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' });
+const MetricsBody = Type.Object(
+  {
+    action: Type.Union([Type.Literal('start'), Type.Literal('stop')]),
+    series: Type.Optional(SeriesName),
+    interval_ms: Type.Optional(Type.Integer({ minimum: 50, maximum: 60_000, default: 200 })),
+    namespace: TargetQuery.properties.namespace,
+    deployment: TargetQuery.properties.deployment,
+  },
+  { additionalProperties: false },
+);
+const SeriesParams = Type.Object({ series: SeriesName });
+const SeriesQuery = Type.Object(
+  { format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])) },
+  { additionalProperties: false },
+);
+
+function seriesView(s: ReturnType<AppDeps['sampler']['list']>[number]) {
+  return {
+    series: s.series,
+    namespace: s.namespace,
+    deployment: s.deployment,
+    running: s.running,
+    interval_ms: s.intervalMs,
+    samples: s.samples,
+    errors: s.errors,
+    ...(s.lastError ? { last_error: s.lastError } : {}),
+    started_at: new Date(s.startedMs).toISOString(),
+    stopped_at: s.stoppedMs === undefined ? null : new Date(s.stoppedMs).toISOString(),
+    links: {
+      json: `/metrics/series/${s.series}?format=json`,
+      csv: `/metrics/series/${s.series}?format=csv`,
+    },
+  };
+}
+
+export function experimentRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const { cluster, scaling } = deps;
+  const bounds = () => ({ min: deps.config.podMin, max: deps.config.podMax });
+
+  const setCount = async (
+    query: TargetQueryType,
+    next: (current: number) => number,
+    route: string,
+  ) => {
+    const { namespace, deployment } = resolveTarget(deps, query);
+    scaling.requireLeader();
+    const { dep } = await targetSnapshot(deps, namespace, deployment);
+    const current = dep.spec?.replicas ?? 0;
+    const wanted = next(current);
+    if (wanted !== current) {
+      await cluster.scaleWorkload(namespace, deployment, wanted);
+      await scaling.recordManual({
+        namespace,
+        workload: deployment,
+        kind: 'horizontal',
+        replicas: { current, desired: wanted },
+        route,
+        message: `${route}: ${deployment} from ${current} to ${wanted} pods`,
+      });
+    }
+    return {
+      success: true as const,
+      namespace,
+      deployment,
+      previous_pods: current,
+      pods: wanted,
+      changed: wanted !== current,
+      bounds: bounds(),
+      message:
+        wanted === current
+          ? `${deployment} stays at ${current} pods (bounds ${bounds().min}–${bounds().max})`
+          : `${deployment} scaled from ${current} to ${wanted} pods`,
+    };
+  };
+
+  const ScaleResponse = { 200: Open, ...errorResponses };
+
+  app.post<{ Querystring: TargetQueryType }>(
+    '/pod/scale/in',
+    {
+      config: { mutating: true },
+      schema: {
+        summary: 'Remove one pod from the target Deployment, never below the minimum (default 1)',
+        tags: ['experiments'],
+        querystring: TargetQuery,
+        response: ScaleResponse,
+      },
+    },
+    (request) =>
+      setCount(request.query, (n) => (n > bounds().min ? n - 1 : n), 'POST /pod/scale/in'),
+  );
+
+  app.post<{ Querystring: TargetQueryType }>(
+    '/pod/scale/out',
+    {
+      config: { mutating: true },
+      schema: {
+        summary: 'Add one pod to the target Deployment, never above the maximum (default 5)',
+        tags: ['experiments'],
+        querystring: TargetQuery,
+        response: ScaleResponse,
+      },
+    },
+    (request) =>
+      setCount(request.query, (n) => (n < bounds().max ? n + 1 : n), 'POST /pod/scale/out'),
+  );
+
+  app.post<{ Params: Static<typeof CountParams>; Querystring: TargetQueryType }>(
+    '/pod/set-pod-count/:count',
+    {
+      config: { mutating: true },
+      schema: {
+        summary: 'Set the number of pods of the target Deployment',
+        tags: ['experiments'],
+        params: CountParams,
+        querystring: TargetQuery,
+        response: ScaleResponse,
+      },
+    },
+    (request) => {
+      const { count } = request.params;
+      const max = scaling.settings().maxReplicas;
+      if (count > max)
+        throw invalidArgument(
+          `path parameter "count" must be at most ${max} (max_replicas), got ${count}`,
+        );
+      return setCount(request.query, () => count, 'POST /pod/set-pod-count');
+    },
+  );
+
+  app.post<{ Querystring: TargetQueryType }>(
+    '/pod/confirm',
+    {
+      config: { mutating: true },
+      schema: {
+        summary:
+          'Delete the target Deployment’s pods that are Pending, CrashLoopBackOff, ImagePullBackOff or Terminating, and list them',
+        tags: ['experiments'],
+        querystring: TargetQuery,
+        response: { 200: Open, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { namespace, deployment } = resolveTarget(deps, request.query);
+      scaling.requireLeader();
+      const { pods } = await targetSnapshot(deps, namespace, deployment);
+      const deleted: { name: string; status: string }[] = [];
+      for (const pod of pods) {
+        const status = podDisplayStatus(pod);
+        if (!(UNHEALTHY_POD_STATES as readonly string[]).includes(status)) continue;
+        const name = pod.metadata?.name ?? '';
+        try {
+          // A Terminating pod is stuck already: remove it without a further grace period.
+          await cluster.deletePod(
+            namespace,
+            name,
+            status === 'Terminating' ? { gracePeriodSeconds: 0 } : {},
+          );
+          deleted.push({ name, status });
+        } catch (err) {
+          request.log.warn({ pod: name, err: (err as Error).message }, 'could not delete pod');
+        }
+      }
+      const { view } = await targetSnapshot(deps, namespace, deployment);
+      return { ...view, deleted_pods: deleted, deleted_count: deleted.length };
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof AppStatQuery> }>(
+    '/app/stat',
+    {
+      schema: {
+        summary:
+          'Pod information, then a bounded load test of the target URL: average latency, drop percentage and the reward',
+        tags: ['experiments'],
+        querystring: AppStatQuery,
+        response: { 200: Open, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const url = deps.config.targetUrl;
+      if (!url)
+        throw invalidArgument('no target URL to load-test: set QPILOT_TARGET_URL or --target-url');
+      const { duration = 5, connections = 10, slo_ms: slo = 200 } = request.query;
+      const { namespace, deployment } = resolveTarget(deps, request.query);
+      const { view } = await targetSnapshot(deps, namespace, deployment);
+      const load = await runLoadTest({ url, durationSec: duration, connections, timeoutSec: 10 });
+      const reward = appStatReward({
+        averageLatencyMs: load.averageLatencyMs,
+        dropPercent: load.dropPercent,
+        pods: view.running_pods,
+        maxPods: bounds().max,
+        sloLatencyMs: slo,
+      });
+      return {
+        ...view,
+        load_test: {
+          url,
+          duration_seconds: duration,
+          connections,
+          requests: load.requests,
+          requests_per_second: load.requestsPerSec,
+          errors: load.errors,
+          timeouts: load.timeouts,
+          non_2xx: load.non2xx,
+        },
+        average_latency_ms: Number(load.averageLatencyMs.toFixed(2)),
+        p97_5_latency_ms: load.p95LatencyMs,
+        drop_percent: Number(load.dropPercent.toFixed(3)),
+        reward: Number(reward.toFixed(4)),
+        slo_ms: slo,
+      };
+    },
+  );
+
+  app.post<{ Body: Static<typeof MetricsBody> }>(
+    '/metrics',
+    {
+      config: { mutating: true },
+      schema: {
+        summary:
+          'Start or stop a sampler recording CPU %, memory, online and total pods every 0.2 s',
+        tags: ['experiments'],
+        body: MetricsBody,
+        response: { 200: Open, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      if (body.action === 'start') {
+        const target = resolveTarget(deps, body);
+        await targetSnapshot(deps, target.namespace, target.deployment);
+        const series = body.series ?? `${target.deployment}-${deps.clock.now()}`;
+        const s = deps.sampler.start(series, target, body.interval_ms ?? 200);
+        return { success: true, message: `recording series ${series}`, ...seriesView(s) };
+      }
+      if (!body.series) throw invalidArgument('body field "series" is required to stop a series');
+      const s = await deps.sampler.stop(body.series);
+      return { success: true, message: `stopped series ${s.series}`, ...seriesView(s) };
+    },
+  );
+
+  app.get(
+    '/metrics/series',
+    {
+      schema: {
+        summary: 'The sampler series of this run: running and stopped',
+        tags: ['experiments'],
+        response: { 200: Open },
+      },
+    },
+    () => ({ success: true, series: deps.sampler.list().map(seriesView) }),
+  );
+
+  app.get<{ Params: Static<typeof SeriesParams>; Querystring: Static<typeof SeriesQuery> }>(
+    '/metrics/series/:series',
+    {
+      schema: {
+        summary: 'A recorded series, as JSON or CSV',
+        tags: ['experiments'],
+        params: SeriesParams,
+        querystring: SeriesQuery,
+      },
+    },
+    async (request, reply) => {
+      const { series } = request.params;
+      const samples = await deps.samples.series(series);
+      if (samples.length === 0 && !deps.sampler.status(series))
+        throw new QpError('QP_ERR_NOT_FOUND', `series "${series}" not found`);
+      if (request.query.format === 'csv') {
+        const lines = [
+          'timestamp,namespace,deployment,cpu_percent,memory_mb,online_pods,total_pods',
+        ];
+        for (const s of samples)
+          lines.push(
+            [
+              new Date(s.timeMs).toISOString(),
+              s.namespace,
+              s.workload,
+              s.cpuPercent ?? '',
+              s.memoryMb ?? '',
+              s.onlinePods,
+              s.totalPods,
+            ].join(','),
+          );
+        return reply.type('text/csv; charset=utf-8').send(`${lines.join('\n')}\n`);
+      }
+      return {
+        success: true,
+        series,
+        count: samples.length,
+        samples: samples.map((s) => ({
+          timestamp: new Date(s.timeMs).toISOString(),
+          namespace: s.namespace,
+          deployment: s.workload,
+          cpu_percent: s.cpuPercent,
+          memory_mb: s.memoryMb,
+          online_pods: s.onlinePods,
+          total_pods: s.totalPods,
+        })),
+      };
+    },
+  );
+}
