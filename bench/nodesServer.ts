@@ -13,6 +13,7 @@ import { servingPolicies } from '../src/policies/servingPolicies.js';
 import { MemoryDecisionLog } from '../src/store/decisionLog.js';
 import { MemorySampleStore } from '../src/store/sampleStore.js';
 import { createSampler } from '../src/api/sampling.js';
+import { ServiceMetrics } from '../src/metrics/serviceMetrics.js';
 import { bigCluster } from './bigCluster.js';
 
 const mode = process.argv[2];
@@ -37,6 +38,7 @@ if (mode === 'bare') {
   });
   const samples = new MemorySampleStore();
   const app = await buildApp({
+    metrics: new ServiceMetrics(),
     scaling,
     samples,
     sampler: createSampler(sim, sim.clock, samples),

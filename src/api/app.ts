@@ -14,6 +14,7 @@ import { podStatRoutes } from './routes/pod.js';
 import { podRoutes } from './routes/pods.js';
 import { installValidation } from './validation.js';
 import { controlRoutes } from './routes/control.js';
+import { metricsRoute } from './routes/metrics.js';
 import { decisionRoutes } from './routes/decisions.js';
 import { experimentRoutes } from './routes/experiments.js';
 import { scalingRoutes } from './routes/scaling.js';
@@ -35,6 +36,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   installValidation(app);
   installErrorHandling(app);
+  app.addHook('onResponse', (request, reply, done) => {
+    // The route template, never the URL: label values stay few.
+    const route = request.routeOptions.url ?? 'unmatched';
+    deps.metrics.request(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
   await installSecurity(app, {
     apiToken: deps.config.apiToken,
     readToken: deps.config.readToken,
@@ -79,6 +86,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   podStatRoutes(app, deps);
   nodeRoutes(app, deps);
   modelRoutes(app, deps);
+  metricsRoute(app, deps);
   controlRoutes(app, deps);
   scalingRoutes(app, deps);
   decisionRoutes(app, deps);

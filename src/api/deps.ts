@@ -6,6 +6,7 @@ import type { Clock } from '../core/clock.js';
 import type { ScalingService } from '../controller/scalingService.js';
 import type { MetricsSampler } from '../controller/sampler.js';
 import type { SampleStore } from '../store/sampleStore.js';
+import type { ServiceMetrics } from '../metrics/serviceMetrics.js';
 import type { PrometheusSource } from '../metrics/prometheus.js';
 import type { ServingModels } from '../policies/servingModels.js';
 
@@ -22,6 +23,8 @@ export interface AppDeps {
   models?: ServingModels;
   /** The settings, the control loop and the decision log. */
   scaling: ScalingService;
+  /** qpilot's own Prometheus metrics, served on GET /metrics. */
+  metrics: ServiceMetrics;
   /** Seed 004's sampler and the series it stored. */
   sampler: MetricsSampler;
   samples: SampleStore;

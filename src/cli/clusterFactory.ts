@@ -19,6 +19,7 @@ import { type Clock, ManualClock, RealClock, ScaledClock } from '../core/clock.j
 import { QpError, invalidArgument } from '../core/errors.js';
 import { BUNDLED_TRACES_DIR, loadTraceFile } from '../traces/files.js';
 import type { ClusterClient } from '../cluster/clusterClient.js';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeCluster } from '../cluster/kube/kubeCluster.js';
 import { loadKubeConfig, runningInCluster } from '../cluster/kube/kubeConfig.js';
 import { withRetry } from '../cluster/retry.js';
@@ -111,6 +112,8 @@ export interface ClusterSetup {
   description: string;
   /** The simulator, when the cluster is simulated (serve keeps it moving). */
   sim?: SimCluster;
+  /** The kubeconfig of a real cluster (leader election uses it). */
+  kubeConfig?: KubeConfig;
 }
 
 export async function createCluster(
@@ -130,7 +133,10 @@ export async function createCluster(
     env: io.env,
   });
   const clock = new RealClock();
-  const kube = new KubeCluster(loaded.kc, clock, { requestTimeoutMs: config.kubeRequestTimeoutMs });
+  const kube = new KubeCluster(loaded.kc, clock, {
+    requestTimeoutMs: config.kubeRequestTimeoutMs,
+    identity: config.identity,
+  });
   const cluster = withRetry(kube, {
     clock,
     rng: new Rng('kube-retry'),
@@ -142,6 +148,7 @@ export async function createCluster(
   return {
     cluster,
     clock,
+    kubeConfig: loaded.kc,
     description: `the Kubernetes API server ${loaded.server} (${loaded.source})`,
   };
 }

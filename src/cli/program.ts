@@ -39,6 +39,7 @@ const FLAG_NAMES: Partial<Record<keyof QpilotConfig, string>> = {
   corsOrigins: '--cors-origins',
   rateLimitPerMin: '--rate-limit',
   leaderElection: '--leader-election',
+  leaseDurationSec: '--lease-duration',
   targetUrl: '--target-url',
   podMin: '--pod-min',
   podMax: '--pod-max',
@@ -49,6 +50,7 @@ const FLAG_KEYS: Record<string, keyof QpilotConfig> = {
   autoScaleInterval: 'autoScaleIntervalSec',
   scalingCooldown: 'scalingCooldownMin',
   rateLimit: 'rateLimitPerMin',
+  leaseDuration: 'leaseDurationSec',
 };
 
 function serveFlags(flags: Record<string, unknown>): RawConfig {
@@ -213,6 +215,12 @@ export function buildProgram(io: CliIo, onServe?: (server: RunningServer) => voi
         new Option(
           '--rate-limit <per-minute>',
           'mutating requests per minute and client (env QPILOT_RATE_LIMIT, default 120)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--lease-duration <seconds>',
+          'how long a silent leader keeps the Lease (env QPILOT_LEASE_DURATION_SEC, default 15)',
         ),
       )
       .addOption(

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildApp } from '../api/app.js';
 import { createSampler } from '../api/sampling.js';
+import { ServiceMetrics } from '../metrics/serviceMetrics.js';
 import type { QpilotConfig } from '../config/config.js';
 import { resolve } from 'node:path';
 import { PrometheusSource } from '../metrics/prometheus.js';
@@ -18,6 +19,13 @@ import { settingsFromConfig } from '../controller/settings.js';
 import { servingPolicies } from '../policies/servingPolicies.js';
 import { openStore } from '../store/openStore.js';
 import { VERSION } from './version.js';
+import { hostname } from 'node:os';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { KubeLeaseStore } from '../cluster/kube/leaseStore.js';
+import { serviceAccountNamespace } from '../cluster/kube/kubeConfig.js';
+import { LeaderElector } from '../controller/leaderElector.js';
+import type { Clock } from '../core/clock.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -35,7 +43,7 @@ export async function startServer(
     // Tokens are never logged, whatever logs a request.
     redact: ['req.headers.authorization', 'headers.authorization'],
   });
-  const { cluster, clock, sim, description } = await createCluster(
+  const { cluster, clock, sim, description, kubeConfig } = await createCluster(
     config,
     io,
     true,
@@ -73,18 +81,26 @@ export async function startServer(
   });
   logger.info({ store: store.description }, `decisions are kept in ${store.description}`);
   const log = store.decisions;
+  const metrics = new ServiceMetrics();
+  const elector = leaderElection(config, io, { clock, kubeConfig, inCluster, logger, metrics });
   const scaling = new ScalingService({
+    leadership: elector,
     cluster,
     clock,
     settings: settingsFromConfig(config),
-    policy: servingPolicies(models, (e) =>
-      logger.warn(e, `${e.from} failed for ${e.namespace}/${e.name}; ${e.to} decided instead`),
-    ),
+    policy: servingPolicies(models, (e) => {
+      metrics.policyFallback(e);
+      logger.warn(e, `${e.from} failed for ${e.namespace}/${e.name}; ${e.to} decided instead`);
+    }),
     log,
-    onError: (namespace, name, err) =>
-      logger.warn({ namespace, workload: name, err: String(err) }, 'scaling a workload failed'),
+    onError: (namespace, name, err) => {
+      metrics.error(name === '*' ? 'loop' : 'workload');
+      logger.warn({ namespace, workload: name, err: String(err) }, 'scaling a workload failed');
+    },
     observer: {
-      decision: (r) =>
+      ...metrics.observer,
+      decision: (r) => {
+        metrics.recordDecision(r);
         logger[r.outcome === 'no_change' ? 'debug' : 'info'](
           {
             namespace: r.namespace,
@@ -93,11 +109,13 @@ export async function startServer(
             outcome: r.outcome,
           },
           r.message,
-        ),
+        );
+      },
     },
   });
   const sampler = createSampler(cluster, clock, store.samples);
   const app = await buildApp({
+    metrics,
     scaling,
     sampler,
     samples: store.samples,
@@ -114,6 +132,7 @@ export async function startServer(
   // Outside a cluster, loopback unless told otherwise; in a pod, every interface (the Service).
   const host = config.host || (inCluster ? '0.0.0.0' : '127.0.0.1');
   const address = await app.listen({ port: config.port, host });
+  elector?.start();
   scaling.begin();
   const url = address.replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
   logger.info(
@@ -128,6 +147,58 @@ export async function startServer(
       await app.close();
       await sampler.close();
       await scaling.close();
+      await elector?.stop();
     },
   };
+}
+
+/**
+ * A LeaderElector when election is on: `true`, or `auto` in a pod (a Deployment may run
+ * several replicas). Only against a real cluster: the simulator runs in one process.
+ */
+function leaderElection(
+  config: QpilotConfig,
+  io: { env: Record<string, string | undefined> },
+  ctx: {
+    clock: Clock;
+    kubeConfig?: KubeConfig;
+    inCluster: boolean;
+    logger: Logger;
+    metrics: ServiceMetrics;
+  },
+): LeaderElector | undefined {
+  const on =
+    config.leaderElection === 'true' || (config.leaderElection === 'auto' && ctx.inCluster);
+  if (!on) return undefined;
+  if (!ctx.kubeConfig) {
+    ctx.logger.warn('leader election needs a real cluster; the simulator runs alone');
+    return undefined;
+  }
+  const namespace = config.leaseNamespace ?? serviceAccountNamespace() ?? 'default';
+  const identity = config.identity ?? `${hostname()}-${process.pid}`;
+  const leaseDurationMs = config.leaseDurationSec * 1000;
+  ctx.metrics.leader.set(0);
+  return new LeaderElector({
+    identity,
+    clock: ctx.clock,
+    leaseDurationMs,
+    store: new KubeLeaseStore(
+      ctx.kubeConfig,
+      namespace,
+      'qpilot-leader',
+      config.kubeRequestTimeoutMs,
+    ),
+    onChange: (leader, holder) => {
+      ctx.metrics.leader.set(leader ? 1 : 0);
+      ctx.logger.info(
+        { identity, leader, holder, lease: `${namespace}/qpilot-leader` },
+        leader ? `${identity} leads: it acts on the cluster` : `${identity} is a standby`,
+      );
+    },
+    onError: (err) =>
+      ctx.logger.warn(
+        { err: String(err) },
+        'leader election: the Lease could not be read or written',
+      ),
+  });
 }

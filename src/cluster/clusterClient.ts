@@ -162,6 +162,16 @@ export interface ClusterClient {
   drainNode(name: string, options: DrainOptions): Promise<DrainResult>;
 
   label(target: ObjectRef, labels: LabelChanges): Promise<void>;
+
+  /** Records a Kubernetes Event about an object (`kubectl describe` shows it). */
+  recordEvent(target: ObjectRef, event: ClusterEvent): Promise<void>;
+}
+
+export interface ClusterEvent {
+  type: 'Normal' | 'Warning';
+  /** UpperCamelCase, such as QpilotScaled. */
+  reason: string;
+  message: string;
 }
 
 /** Reads every page of a paged listing. */

@@ -61,6 +61,8 @@ export interface QpilotConfig {
   rateLimitPerMin: number;
   /** Lease-based leader election: auto (on in a cluster), true or false. */
   leaderElection: 'auto' | 'true' | 'false';
+  /** How long a silent leader keeps the Lease before a standby takes over. */
+  leaseDurationSec: number;
   /** Namespace of the Lease (and of this pod). */
   leaseNamespace?: string;
   /** This instance's identity in the Lease (the pod name in a cluster). */
@@ -104,6 +106,7 @@ export const DEFAULT_CONFIG: QpilotConfig = {
   corsOrigins: [],
   rateLimitPerMin: 120,
   leaderElection: 'auto',
+  leaseDurationSec: 15,
   podMin: 1,
   podMax: 5,
 };
@@ -142,6 +145,7 @@ const ENV_NAMES: Record<keyof QpilotConfig, string> = {
   corsOrigins: 'QPILOT_CORS_ORIGINS',
   rateLimitPerMin: 'QPILOT_RATE_LIMIT',
   leaderElection: 'QPILOT_LEADER_ELECTION',
+  leaseDurationSec: 'QPILOT_LEASE_DURATION_SEC',
   leaseNamespace: 'POD_NAMESPACE',
   identity: 'POD_NAME',
   targetUrl: 'QPILOT_TARGET_URL',
@@ -287,6 +291,9 @@ const PARSERS: Record<keyof QpilotConfig, Parser> = {
   }),
   leaderElection: (_raw, source, text) => ({
     leaderElection: oneOf(text.toLowerCase(), source, ['auto', 'true', 'false'] as const),
+  }),
+  leaseDurationSec: (raw, source) => ({
+    leaseDurationSec: integer(raw as string | number, source, 2, 300),
   }),
   leaseNamespace: (_raw, source, text) => ({ leaseNamespace: dnsLabel(text, source) }),
   identity: (_raw, _source, text) => ({ identity: text.trim() }),

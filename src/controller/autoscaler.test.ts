@@ -142,6 +142,17 @@ describe('Autoscaler', () => {
     expect(web.message).toMatch(/^scaled web from 2 to 4 replicas; ready after \d+ s$/);
     expect(await t.replicas('web')).toBe(4);
     expect(web.record?.metrics.cpuLimitCores).toBe(0.5);
+    // A Kubernetes Event on the Deployment says what was done.
+    expect(t.sim.events.map((e) => [e.target, e.event.type, e.event.reason])).toEqual([
+      [{ kind: 'Deployment', namespace: 'default', name: 'web' }, 'Normal', 'QpilotScaled'],
+    ]);
+    expect(t.sim.events[0]!.event.message).toContain('scaled web from 2 to 4 replicas');
+  });
+
+  it('records no Event when it does not act', async () => {
+    const t = setup({ policy: 'static:4' });
+    await drive(t.clock, t.autoscaler.runOnce());
+    expect(t.sim.events).toEqual([]);
   });
 
   it('holds scale-downs and resizes during the cooldown, never scale-ups', async () => {

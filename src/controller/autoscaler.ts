@@ -230,6 +230,7 @@ export class Autoscaler {
       this.lastChangeMs.set(key, clock.now());
       outcome = verified.ok ? 'applied' : 'unverified';
       message = verified.message;
+      await this.announce(namespace, name, decision, verified);
     }
     const record = await this.deps.log.append({
       timeMs: clock.now(),
@@ -253,6 +254,27 @@ export class Autoscaler {
     };
   }
 
+  /** A Kubernetes Event on the Deployment for every change made; its failure changes nothing else. */
+  private async announce(
+    namespace: string,
+    name: string,
+    d: Decision,
+    verified: { ok: boolean; message: string },
+  ): Promise<void> {
+    try {
+      await this.deps.cluster.recordEvent(
+        { kind: 'Deployment', namespace, name },
+        {
+          type: verified.ok ? 'Normal' : 'Warning',
+          reason: !verified.ok ? 'QpilotUnverified' : d.replicas ? 'QpilotScaled' : 'QpilotResized',
+          message: `${d.policy}: ${verified.message}`.slice(0, 1024),
+        },
+      );
+    } catch (err) {
+      this.deps.onError?.(namespace, name, err);
+    }
+  }
+
   /** Applies a guarded decision and waits for the cluster to confirm it. */
   private async act(d: Decision, labelSelector: string): Promise<{ ok: boolean; message: string }> {
     const { cluster } = this.deps;
@@ -260,8 +282,10 @@ export class Autoscaler {
     if (d.replicas) {
       await cluster.scaleWorkload(d.namespace, d.name, d.replicas.desired);
       try {
+        // Stopping the loop (or the server) ends the wait: the change stands, unverified.
         const ready = await cluster.waitForWorkloadReady(d.namespace, d.name, d.replicas.desired, {
           timeoutMs,
+          signal: this.loop?.stop.signal,
         });
         this.deps.observer?.verification?.(ready.waitedMs, true);
         return {
@@ -322,16 +346,16 @@ export class Autoscaler {
     const stop = new AbortController();
     const run = async () => {
       while (!stop.signal.aborted) {
+        // A standby looks again every second, so that it runs a cycle as soon as it leads.
+        const leads = this.deps.shouldRun?.() ?? true;
         try {
-          if (this.deps.shouldRun?.() ?? true) await this.runOnce();
+          if (leads) await this.runOnce();
         } catch (err) {
           this.deps.onError?.('*', '*', err);
         }
+        const waitMs = leads ? this.deps.settings().autoScaleIntervalSec * 1000 : 1000;
         try {
-          await this.deps.clock.sleep(
-            this.deps.settings().autoScaleIntervalSec * 1000,
-            stop.signal,
-          );
+          await this.deps.clock.sleep(waitMs, stop.signal);
         } catch {
           // Aborted: stop() was called.
         }

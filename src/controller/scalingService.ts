@@ -151,6 +151,12 @@ export class ScalingService {
       },
     });
     this.deps.observer?.decision?.(record);
+    await cluster
+      .recordEvent(
+        { kind: 'Deployment', namespace: change.namespace, name: change.workload },
+        { type: 'Normal', reason: 'QpilotManualChange', message: change.message.slice(0, 1024) },
+      )
+      .catch((err: unknown) => this.deps.onError?.(change.namespace, change.workload, err));
     return record;
   }
 

@@ -7,6 +7,7 @@ import { ManualClock } from '../../core/clock.js';
 import { Trace } from '../../traces/trace.js';
 import type { ServingModels } from '../../policies/servingModels.js';
 import { buildApp } from '../app.js';
+import { ServiceMetrics } from '../../metrics/serviceMetrics.js';
 import { createSampler } from '../sampling.js';
 import { MemorySampleStore } from '../../store/sampleStore.js';
 import { ScalingService } from '../../controller/scalingService.js';
@@ -65,7 +66,9 @@ export async function simApp(
     ...options.config,
   };
   const cluster = options.cluster ? options.cluster(sim) : sim;
+  const metrics = new ServiceMetrics({ processMetrics: false });
   const scaling = new ScalingService({
+    observer: metrics.observer,
     cluster,
     clock,
     settings: {
@@ -81,6 +84,7 @@ export async function simApp(
   const samples = new MemorySampleStore();
   const sampler = createSampler(cluster, clock, samples);
   const app = await buildApp({
+    metrics,
     scaling,
     sampler,
     samples,

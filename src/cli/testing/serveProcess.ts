@@ -67,7 +67,7 @@ export async function startServe(
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     },
     stop: async () => {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       await once(child, 'exit');
     },

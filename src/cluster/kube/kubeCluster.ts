@@ -14,6 +14,7 @@ import {
   PatchStrategy,
   type PodMetric,
   ServerConfiguration,
+  type CoreV1Event,
   type V1Deployment,
   type V1Node,
   type V1Pod,
@@ -24,6 +25,7 @@ import type { Clock } from '../../core/clock.js';
 import { QpError, invalidArgument, isQpError } from '../../core/errors.js';
 import type {
   ClusterClient,
+  ClusterEvent,
   ContainerResourcesMap,
   DrainOptions,
   DrainResult,
@@ -50,6 +52,8 @@ const STRATEGIC = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergeP
 export interface KubeClusterOptions {
   /** How long one API request may take before it counts as unreachable. */
   requestTimeoutMs?: number;
+  /** Who reports Events (the pod name in a cluster). */
+  identity?: string;
 }
 
 function page<T>(list: { items: T[]; metadata?: { _continue?: string } }): Page<T> {
@@ -83,26 +87,33 @@ function withTimeout<T>(promise: Promise<T>, ms: number, clock: Clock, what: str
   return Promise.race([promise, timer]).finally(() => ctl.abort());
 }
 
+/** client-node's API configuration for a kubeconfig, with qpilot's per-request timeout. */
+export function kubeApiConfiguration(kc: KubeConfig, timeoutMs: number) {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw invalidArgument('the kubeconfig has no current cluster');
+  return createConfiguration({
+    baseServer: new ServerConfiguration(cluster.server, {}),
+    authMethods: { default: kc },
+    httpApi: new TimeoutFetchLibrary(timeoutMs),
+  });
+}
+
 export class KubeCluster implements ClusterClient {
   readonly kind = 'kube';
   private readonly core: CoreV1Api;
   private readonly apps: AppsV1Api;
   private readonly metrics: Metrics;
   private readonly timeoutMs: number;
+  private readonly identity: string;
 
   constructor(
     kc: KubeConfig,
     readonly clock: Clock,
     options: KubeClusterOptions = {},
   ) {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw invalidArgument('the kubeconfig has no current cluster');
     this.timeoutMs = options.requestTimeoutMs ?? 10_000;
-    const configuration = createConfiguration({
-      baseServer: new ServerConfiguration(cluster.server, {}),
-      authMethods: { default: kc },
-      httpApi: new TimeoutFetchLibrary(this.timeoutMs),
-    });
+    this.identity = options.identity ?? 'qpilot';
+    const configuration = kubeApiConfiguration(kc, this.timeoutMs);
     this.core = new CoreV1Api(configuration);
     this.apps = new AppsV1Api(configuration);
     this.metrics = new Metrics(kc);
@@ -385,6 +396,32 @@ export class KubeCluster implements ClusterClient {
 
   drainNode(name: string, options: DrainOptions): Promise<DrainResult> {
     return drainNode(this, this.clock, name, options);
+  }
+
+  async recordEvent(target: ObjectRef, event: ClusterEvent): Promise<void> {
+    const namespace = target.kind === 'Node' ? 'default' : target.namespace;
+    const now = new Date(this.clock.now());
+    const body: CoreV1Event = {
+      metadata: { generateName: `${target.name}.`, namespace },
+      involvedObject: {
+        kind: target.kind,
+        name: target.name,
+        ...(target.kind === 'Node' ? {} : { namespace: target.namespace }),
+        apiVersion: target.kind === 'Deployment' ? 'apps/v1' : 'v1',
+      },
+      type: event.type,
+      reason: event.reason,
+      message: event.message,
+      source: { component: 'qpilot' },
+      reportingComponent: 'qpilot',
+      reportingInstance: this.identity,
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+    };
+    await kubeCall({ verb: 'create', resource: 'events', namespace }, () =>
+      this.core.createNamespacedEvent({ namespace, body }),
+    );
   }
 
   async label(target: ObjectRef, labels: LabelChanges): Promise<void> {

@@ -3,13 +3,23 @@
  * account first, else a kubeconfig (`--kubeconfig`, else `KUBECONFIG`, else ~/.kube/config),
  * with `--context` choosing among its contexts.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { QpError, invalidArgument } from '../../core/errors.js';
 
 export const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+/** The namespace of this pod, from its service account, when running in one. */
+export function serviceAccountNamespace(): string | undefined {
+  try {
+    return readFileSync(SERVICE_ACCOUNT_NAMESPACE, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface KubeConnectionOptions {
   /** 'auto': in-cluster when the service account and KUBERNETES_SERVICE_HOST are there. */

@@ -16,6 +16,7 @@ import { QpError, invalidArgument, notFound } from '../../core/errors.js';
 import { bytes, millicores } from '../../core/units.js';
 import type {
   ClusterClient,
+  ClusterEvent,
   ContainerResourcesMap,
   DrainOptions,
   DrainResult,
@@ -644,6 +645,16 @@ export class SimCluster implements ClusterClient {
           `cannot label objects of kind "${(target as { kind: string }).kind}"`,
         );
       }
+    });
+  }
+
+  /** Events recorded through `recordEvent`, oldest first (the simulator keeps the last 1,000). */
+  readonly events: { target: ObjectRef; event: ClusterEvent; timeMs: number }[] = [];
+
+  recordEvent(target: ObjectRef, event: ClusterEvent): Promise<void> {
+    return this.run(() => {
+      this.events.push({ target, event: { ...event }, timeMs: this.clock.now() });
+      if (this.events.length > 1000) this.events.shift();
     });
   }
 

@@ -1,0 +1,119 @@
+/**
+ * High availability against the real control plane: two `qpilot serve` instances elect one
+ * leader through a coordination.k8s.io Lease; only the leader acts (and says so with an Event
+ * on the Deployment); when the leader is killed, the standby takes over and acts in its place.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ServeProcess, startServe } from '../../src/cli/testing/serveProcess.js';
+import {
+  adminApis,
+  createDeployment,
+  createNamespace,
+  deleteNamespace,
+  e2eEnv,
+  eventually,
+  kubectlOk,
+  uniqueName,
+} from './lib/e2eEnv.js';
+
+const namespace = uniqueName('leader');
+const running: ServeProcess[] = [];
+
+beforeAll(async () => {
+  await createNamespace(namespace);
+  await createDeployment({
+    namespace,
+    name: 'web',
+    replicas: 1,
+    cpuRequest: '100m',
+    memoryRequest: '64Mi',
+    annotations: { 'qpilot.io/policy': 'static:3' },
+  });
+});
+
+afterAll(async () => {
+  for (const s of running) await s.stop();
+  await deleteNamespace(namespace);
+});
+
+function instance(identity: string): Promise<ServeProcess> {
+  return startServe(
+    [
+      '--kubeconfig',
+      e2eEnv().kubeconfig,
+      '--namespaces',
+      namespace,
+      '--leader-election',
+      'true',
+      '--lease-duration',
+      '4',
+      '--dry-run',
+      'false',
+      '--auto-scale-interval',
+      '5',
+    ],
+    { POD_NAME: identity, POD_NAMESPACE: namespace },
+  );
+}
+
+async function leaderOf(instances: ServeProcess[]) {
+  const states = await Promise.all(
+    instances.map(async (s) => (await s.get('/autoscale/status')).body),
+  );
+  const leaders = states.filter((b) => b.leader === true);
+  return leaders.length === 1 ? instances[states.indexOf(leaders[0]!)] : undefined;
+}
+
+const replicas = async () =>
+  (await adminApis().apps.readNamespacedDeployment({ name: 'web', namespace })).spec?.replicas;
+
+async function scaledEvents(): Promise<{ reportingInstance?: string; message?: string }[]> {
+  const list = await adminApis().core.listNamespacedEvent({ namespace });
+  return list.items.filter((e) => e.reason === 'QpilotScaled' && e.involvedObject.name === 'web');
+}
+
+describe('leader election', () => {
+  it('lets one instance act, and the standby take over when it dies', async () => {
+    const a = await instance('qpilot-a');
+    const b = await instance('qpilot-b');
+    running.push(a, b);
+    const leader = await eventually('exactly one leader', () => leaderOf([a, b]), 30_000);
+    const standby = leader === a ? b : a;
+    const leaderName = leader === a ? 'qpilot-a' : 'qpilot-b';
+    expect((await standby.get('/autoscale/status')).body).toMatchObject({
+      leader: false,
+      leader_identity: leaderName,
+    });
+
+    // The leader scales web to the 3 replicas its policy asks for, and records an Event.
+    await eventually('web at 3 replicas', async () =>
+      (await replicas()) === 3 ? true : undefined,
+    );
+    const events = await eventually('a QpilotScaled Event', async () => {
+      const e = await scaledEvents();
+      return e.length > 0 ? e : undefined;
+    });
+    expect(events[0]!.reportingInstance).toBe(leaderName);
+    expect(events[0]!.message).toContain('scaled web from 1 to 3 replicas');
+    // The standby never ran a cycle, and refuses changes asked of it directly.
+    expect((await standby.get('/autoscale/status')).body.cycles).toBe(0);
+    const refused = await standby.post(`/pod/scale/out?namespace=${namespace}&deployment=web`);
+    expect(refused.status).toBe(503);
+    expect(String(refused.body.error)).toContain('standby');
+
+    // The leader dies without releasing the Lease.
+    leader.child.kill('SIGKILL');
+    await eventually(
+      'the standby to lead',
+      async () =>
+        (await standby.get('/autoscale/status')).body.leader === true ? true : undefined,
+      30_000,
+    );
+    // And it acts: a replica count changed behind its back is brought back to 3.
+    kubectlOk(['-n', namespace, 'scale', 'deployment/web', '--replicas=1']);
+    await eventually('web back at 3 replicas', async () =>
+      (await replicas()) === 3 ? true : undefined,
+    );
+    expect((await standby.get('/autoscale/status')).body.cycles).toBeGreaterThan(0);
+  }, 120_000);
+});
