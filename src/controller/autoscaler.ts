@@ -277,29 +277,42 @@ export class Autoscaler {
 
   /** Applies a guarded decision and waits for the cluster to confirm it. */
   private async act(d: Decision, labelSelector: string): Promise<{ ok: boolean; message: string }> {
+    if (d.replicas) return this.scale(d, d.replicas);
+    return this.resize(d, labelSelector);
+  }
+
+  private async scale(
+    d: Decision,
+    replicas: { current: number; desired: number },
+  ): Promise<{ ok: boolean; message: string }> {
     const { cluster } = this.deps;
     const timeoutMs = this.deps.verifyTimeoutMs ?? 120_000;
-    if (d.replicas) {
-      await cluster.scaleWorkload(d.namespace, d.name, d.replicas.desired);
-      try {
-        // Stopping the loop (or the server) ends the wait: the change stands, unverified.
-        const ready = await cluster.waitForWorkloadReady(d.namespace, d.name, d.replicas.desired, {
-          timeoutMs,
-          signal: this.loop?.stop.signal,
-        });
-        this.deps.observer?.verification?.(ready.waitedMs, true);
-        return {
-          ok: true,
-          message: `scaled ${d.name} from ${d.replicas.current} to ${d.replicas.desired} replicas; ready after ${Math.round(ready.waitedMs / 1000)} s`,
-        };
-      } catch (err) {
-        this.deps.observer?.verification?.(timeoutMs, false);
-        return {
-          ok: false,
-          message: `scaled ${d.name} to ${d.replicas.desired} replicas, not confirmed: ${errorText(err)}`,
-        };
-      }
+    await cluster.scaleWorkload(d.namespace, d.name, replicas.desired);
+    try {
+      // Stopping the loop (or the server) ends the wait: the change stands, unverified.
+      const ready = await cluster.waitForWorkloadReady(d.namespace, d.name, replicas.desired, {
+        timeoutMs,
+        signal: this.loop?.stop.signal,
+      });
+      this.deps.observer?.verification?.(ready.waitedMs, true);
+      return {
+        ok: true,
+        message: `scaled ${d.name} from ${replicas.current} to ${replicas.desired} replicas; ready after ${Math.round(ready.waitedMs / 1000)} s`,
+      };
+    } catch (err) {
+      this.deps.observer?.verification?.(timeoutMs, false);
+      return {
+        ok: false,
+        message: `scaled ${d.name} to ${replicas.desired} replicas, not confirmed: ${errorText(err)}`,
+      };
     }
+  }
+
+  private async resize(
+    d: Decision,
+    labelSelector: string,
+  ): Promise<{ ok: boolean; message: string }> {
+    const { cluster } = this.deps;
     if (!d.resources) return { ok: true, message: 'nothing to change' };
     const cpuFactor = ratio(d.resources.cpu.new, d.resources.cpu.current);
     const memoryFactor = ratio(d.resources.memory.new, d.resources.memory.current);
