@@ -3,8 +3,10 @@
  * lines of figures. Compare figures within one run: these machines are noisy.
  */
 import { decisions } from './decisions.js';
+import { decisionsApi } from './decisionsApi.js';
 import { evalSpeed } from './evalSpeed.js';
 import { kubeList } from './kubeList.js';
+import { loopCycle } from './loopCycle.js';
 import { nodesApi } from './nodesApi.js';
 import { simSpeed } from './simSpeed.js';
 
@@ -13,6 +15,8 @@ const benches: Record<string, () => Promise<void>> = {
   decisions: () => decisions(),
   evalSpeed: () => evalSpeed(),
   nodesApi: () => nodesApi(),
+  loopCycle: () => loopCycle(),
+  decisionsApi: () => decisionsApi(),
   // Builds the e2e control plane the first time (minutes), then starts a 50-node cluster.
   kubeList: () => kubeList(),
 };

@@ -203,10 +203,10 @@ describe('Autoscaler', () => {
       },
       (sim) => {
         const broken = Object.create(sim) as SimCluster;
-        broken.getWorkload = (ns: string, name: string) =>
+        broken.scaleWorkload = (ns: string, name: string, replicas: number) =>
           name === 'redis'
             ? Promise.reject(new Error('etcd is on fire'))
-            : sim.getWorkload(ns, name);
+            : sim.scaleWorkload(ns, name, replicas);
         return broken;
       },
     );

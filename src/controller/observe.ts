@@ -74,10 +74,13 @@ export function podObservation(pod: V1Pod, metric: PodMetric | undefined): PodOb
 export function workloadObservation(
   dep: V1Deployment,
   pods: V1Pod[],
-  metrics: PodMetric[],
+  /** A list, or a map by pod name when one listing serves many workloads. */
+  metrics: PodMetric[] | ReadonlyMap<string, PodMetric>,
   timeMs: number,
 ): WorkloadObservation {
-  const byName = new Map(metrics.map((m) => [m.metadata.name, m]));
+  const byName = Array.isArray(metrics)
+    ? new Map(metrics.map((m) => [m.metadata.name, m]))
+    : metrics;
   const template = podResourceTotals({ spec: dep.spec?.template?.spec ?? { containers: [] } });
   return {
     namespace: dep.metadata?.namespace ?? '',

@@ -1,0 +1,120 @@
+/**
+ * A server for the GET /decisions benchmark, in its own process, over a SQLite store filled
+ * with 10,000 decisions: `app` is qpilot's API; `bare` is node:http answering the same route
+ * from the same store with the same views, so that the ratio measures what the framework,
+ * validation, security hooks and metrics cost.
+ */
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildApp } from '../src/api/app.js';
+import { decisionSummaryView } from '../src/api/decisionViews.js';
+import { createSampler } from '../src/api/sampling.js';
+import { SimCluster } from '../src/cluster/sim/simCluster.js';
+import { DEFAULT_CONFIG } from '../src/config/config.js';
+import { ScalingService } from '../src/controller/scalingService.js';
+import { DEFAULT_SETTINGS } from '../src/controller/settings.js';
+import { RealClock } from '../src/core/clock.js';
+import { ServiceMetrics } from '../src/metrics/serviceMetrics.js';
+import { servingPolicies } from '../src/policies/servingPolicies.js';
+import type { Decision } from '../src/policies/types.js';
+import { openStore } from '../src/store/openStore.js';
+
+const mode = process.argv[2];
+const clock = new RealClock();
+const store = await openStore({
+  dataDir: mkdtempSync(join(tmpdir(), 'qpilot-bench-')),
+  cwd: '/',
+  nowMs: clock.now(),
+});
+const decision = (i: number): Decision => ({
+  policy: 'dqn-vertical',
+  kind: 'vertical',
+  namespace: 'default',
+  name: `svc-${i % 100}`,
+  timeMs: clock.now(),
+  resources: {
+    cpu: { current: 0.5, new: 0.6, change_percent: 20, action: 'INCREASE' },
+    memory: { current: 256, new: 256, change_percent: 0, action: 'MAINTAIN' },
+  },
+  qValues: { cpu: [0.1, 0.3, 0.9], memory: [0.2, 0.95, 0.4] },
+  actions: { cpu: 'INCREASE', memory: 'MAINTAIN' },
+  confidence: { cpu: 0.85, memory: 0.92 },
+  predictions: { nextStepCpuCores: 0.18, nextStepMemoryMb: 250 },
+  canScale: true,
+  explanation: { reasoning: 'High CPU utilisation. Memory is stable.', factors: ['cpu_high'] },
+});
+for (let i = 0; i < 10_000; i += 500)
+  await store.sql.transaction(
+    Array.from({ length: 500 }, (_, k) => k + i).map((k) => ({
+      sql: 'INSERT INTO decisions (time_ms, namespace, workload, pod, policy, kind, outcome, cpu_action, memory_action, replica_action, cpu_confidence, memory_confidence, cpu_usage_cores, memory_usage_mb, fallback, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      params: [
+        clock.now(),
+        'default',
+        `svc-${k % 100}`,
+        `svc-${k % 100}-abc12`,
+        'dqn-vertical',
+        'vertical',
+        'dry_run',
+        'INCREASE',
+        'MAINTAIN',
+        null,
+        0.85,
+        0.92,
+        0.15,
+        256.5,
+        0,
+        JSON.stringify({
+          decision: decision(k),
+          message: 'dry run: would set svc to 0.6 cores',
+          metrics: {
+            cpuUsageCores: 0.15,
+            memoryUsageMb: 256.5,
+            cpuLimitCores: 0.5,
+            memoryLimitMb: 512,
+          },
+        }),
+      ],
+    })),
+  );
+
+if (mode === 'bare') {
+  const server = createServer((req, res) => {
+    if (!req.url?.startsWith('/decisions')) {
+      res.writeHead(404).end();
+      return;
+    }
+    void store.decisions.recent(50).then((records) => {
+      const decisions = records.map(decisionSummaryView);
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ success: true, count: decisions.length, decisions }));
+    });
+  });
+  server.listen(0, '127.0.0.1', () => {
+    const { port } = server.address() as { port: number };
+    process.stdout.write(`LISTENING http://127.0.0.1:${port}/decisions?limit=50\n`);
+  });
+} else {
+  const sim = new SimCluster(clock, { seed: 'bench' });
+  const metrics = new ServiceMetrics();
+  const app = await buildApp({
+    metrics,
+    scaling: new ScalingService({
+      cluster: sim,
+      clock,
+      settings: { ...DEFAULT_SETTINGS, autoScaleEnabled: false },
+      policy: servingPolicies(undefined),
+      log: store.decisions,
+      observer: metrics.observer,
+    }),
+    samples: store.samples,
+    sampler: createSampler(sim, clock, store.samples),
+    cluster: sim,
+    clock,
+    config: { ...DEFAULT_CONFIG },
+    version: 'bench',
+  });
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  process.stdout.write(`LISTENING ${address}/decisions?limit=50\n`);
+}
