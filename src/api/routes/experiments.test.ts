@@ -184,6 +184,13 @@ describe('POST /metrics sampler', () => {
     expect((await t.app.inject('/metrics/series')).json()).toMatchObject({
       series: [{ series: 'run-1', running: false }],
     });
+    // Stopped, the name stays taken: another run under it would mix two series.
+    const reuse = await t.app.inject({
+      method: 'POST',
+      url: '/metrics',
+      payload: { action: 'start', series: 'run-1' },
+    });
+    expect(reuse.statusCode).toBe(409);
   });
 
   it.each([

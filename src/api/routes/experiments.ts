@@ -273,6 +273,13 @@ export function experimentRoutes(app: FastifyInstance, deps: AppDeps): void {
         const target = resolveTarget(deps, body);
         await targetSnapshot(deps, target.namespace, target.deployment);
         const series = body.series ?? `${target.deployment}-${deps.clock.now()}`;
+        // A name is a series for good: samples of two runs under one name would mix.
+        const known = deps.sampler.status(series);
+        if (!known?.running && (known || (await deps.samples.series(series)).length > 0))
+          throw new QpError(
+            'QP_ERR_CONFLICT',
+            `series "${series}" exists already; choose another name`,
+          );
         const s = deps.sampler.start(series, target, body.interval_ms ?? 200);
         return { success: true, message: `recording series ${series}`, ...seriesView(s) };
       }

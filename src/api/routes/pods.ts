@@ -83,7 +83,8 @@ export function podRoutes(app: FastifyInstance, deps: AppDeps): void {
     async (request) => {
       const { namespace, labelSelector } = request.query;
       if (namespace) await requireNamespace(deps.cluster, namespace);
-      const namespaces = namespace ? [namespace] : deps.config.namespaces;
+      // The live settings: POST /config may have changed the namespaces since start-up.
+      const namespaces = namespace ? [namespace] : deps.scaling.settings().namespaces;
       const pods = [];
       for (const ns of namespaces) {
         const items = await listAll((o) => deps.cluster.listPods(o), {
