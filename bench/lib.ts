@@ -85,3 +85,37 @@ export async function load(
     errors: r.errors,
   };
 }
+
+export interface Comparison {
+  qpilotRps: number;
+  bareRps: number;
+  qpilotP99Ms: number;
+}
+
+/**
+ * qpilot's rate beside a bare server's, after a warm-up of both, alternating rounds so that both
+ * see the same machine; the medians of the rounds. qpilot must answer only 2xx.
+ */
+export async function compareServers(
+  appUrl: string,
+  bareUrl: string,
+  rounds: number,
+  durationSec: number,
+  connections: number,
+): Promise<Comparison> {
+  await load(appUrl, connections, 1);
+  await load(bareUrl, connections, 1);
+  const appRates: number[] = [];
+  const bareRates: number[] = [];
+  let qpilotP99Ms = 0;
+  for (let i = 0; i < rounds; i++) {
+    const a = await load(appUrl, connections, durationSec);
+    const b = await load(bareUrl, connections, durationSec);
+    if (a.non2xx || a.errors)
+      throw new Error(`qpilot answered ${a.non2xx} non-2xx and ${a.errors} errors`);
+    appRates.push(a.requestsPerSec);
+    bareRates.push(b.requestsPerSec);
+    qpilotP99Ms = Math.max(qpilotP99Ms, a.p99LatencyMs);
+  }
+  return { qpilotRps: median(appRates), bareRps: median(bareRates), qpilotP99Ms };
+}

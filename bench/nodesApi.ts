@@ -4,7 +4,7 @@
  * same machine. Target: qpilot at least half the bare server's rate.
  */
 import { buildNodeReport } from '../src/cluster/nodeReport.js';
-import { emit, load, median, startChildServer } from './lib.js';
+import { compareServers, emit, startChildServer } from './lib.js';
 import { bigCluster } from './bigCluster.js';
 
 export async function nodesApi(rounds = 3, durationSec = 5, connections = 50): Promise<void> {
@@ -17,23 +17,11 @@ export async function nodesApi(rounds = 3, durationSec = 5, connections = 50): P
   const app = await startChildServer('nodesServer', ['app']);
   const bare = await startChildServer('nodesServer', ['bare']);
   try {
-    // Warm both up (JIT, caches) before measuring.
-    await load(app.url, connections, 1);
-    await load(bare.url, connections, 1);
-    const appRates: number[] = [];
-    const bareRates: number[] = [];
-    let appP99 = 0;
-    for (let i = 0; i < rounds; i++) {
-      const a = await load(app.url, connections, durationSec);
-      const b = await load(bare.url, connections, durationSec);
-      if (a.non2xx || a.errors)
-        throw new Error(`qpilot answered ${a.non2xx} non-2xx and ${a.errors} errors`);
-      appRates.push(a.requestsPerSec);
-      bareRates.push(b.requestsPerSec);
-      appP99 = Math.max(appP99, a.p99LatencyMs);
-    }
-    const qpilotRps = median(appRates);
-    const bareRps = median(bareRates);
+    const {
+      qpilotRps,
+      bareRps,
+      qpilotP99Ms: appP99,
+    } = await compareServers(app.url, bare.url, rounds, durationSec, connections);
     emit({
       bench: 'nodes-api',
       nodes: 100,
