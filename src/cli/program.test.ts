@@ -164,6 +164,48 @@ describe('qpilot serve', () => {
     }
   });
 
+  it("takes seed 002's settings as flags, and GET /config shows them", async () => {
+    let server: RunningServer | undefined;
+    await run(
+      [
+        'serve',
+        '--port',
+        '0',
+        '--log-level',
+        'silent',
+        '--data-dir',
+        mkdtempSync(join(tmpdir(), 'qpilot-serve-')),
+        '--dry-run',
+        'false',
+        '--auto-scale-enabled',
+        'false',
+        '--auto-scale-interval',
+        '90',
+        '--scaling-cooldown',
+        '5',
+        '--excluded-deployments',
+        'redis,batch',
+      ],
+      {},
+      (s) => (server = s),
+    );
+    try {
+      const address = server!.app.server.address() as { port: number };
+      const res = await fetch(`http://127.0.0.1:${address.port}/config`);
+      expect(await res.json()).toMatchObject({
+        dry_run: false,
+        auto_scale_enabled: false,
+        auto_scale_interval: 90,
+        scaling_cooldown: 5,
+        excluded_deployments: ['redis', 'batch'],
+      });
+      const status = await fetch(`http://127.0.0.1:${address.port}/autoscale/status`);
+      expect(await status.json()).toMatchObject({ enabled: false, running: false });
+    } finally {
+      await server?.close();
+    }
+  });
+
   it('names a bad flag or environment value', async () => {
     await expect(run(['serve', '--port', 'http'])).rejects.toThrow(
       '--port must be an integer from 0 to 65535, got "http"',

@@ -79,4 +79,55 @@ describe('loadConfig', () => {
     a.namespaces.push('x');
     expect(loadConfig({}).namespaces).toEqual(['default']);
   });
+
+  it("reads seed 002's settings and the service's own", () => {
+    const c = loadConfig({
+      DRY_RUN: 'false',
+      AUTO_SCALE_ENABLED: '0',
+      AUTO_SCALE_INTERVAL: '60',
+      EXCLUDED_DEPLOYMENTS: 'redis, database',
+      SCALING_COOLDOWN: '45',
+      QPILOT_POLICY: 'hpa:80',
+      DATABASE_URL: 'postgres://qpilot@db:5432/qpilot',
+      QPILOT_API_TOKEN: 'a-token-of-32-characters-exactly',
+      QPILOT_CORS_ORIGINS: 'https://dash.example.com',
+      QPILOT_POD_MAX: '8',
+    });
+    expect(c).toMatchObject({
+      dryRun: false,
+      autoScaleEnabled: false,
+      autoScaleIntervalSec: 60,
+      excludedDeployments: ['redis', 'database'],
+      scalingCooldownMin: 45,
+      policy: 'hpa:80',
+      databaseUrl: 'postgres://qpilot@db:5432/qpilot',
+      apiToken: 'a-token-of-32-characters-exactly',
+      corsOrigins: ['https://dash.example.com'],
+      podMin: 1,
+      podMax: 8,
+    });
+    expect(DEFAULT_CONFIG).toMatchObject({
+      dryRun: true,
+      autoScaleEnabled: true,
+      autoScaleIntervalSec: 30,
+    });
+  });
+
+  it('refuses bad settings by name, and never echoes a token', () => {
+    expect(() => loadConfig({ DRY_RUN: 'maybe' })).toThrow('DRY_RUN must be true or false');
+    expect(() => loadConfig({ AUTO_SCALE_INTERVAL: '1' })).toThrow(/^AUTO_SCALE_INTERVAL must be/);
+    expect(() => loadConfig({ QPILOT_POLICY: 'magic' })).toThrow(/^QPILOT_POLICY must be one of/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(
+      /^DATABASE_URL must be a postgres/,
+    );
+    expect(() => loadConfig({ QPILOT_POD_MIN: '6' })).toThrow(/must not exceed QPILOT_POD_MAX/);
+    let message = '';
+    try {
+      loadConfig({ QPILOT_API_TOKEN: 'short-secret' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('QPILOT_API_TOKEN must be at least 16 characters');
+    expect(message).not.toContain('short-secret');
+  });
 });

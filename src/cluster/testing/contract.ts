@@ -481,5 +481,18 @@ export function runClusterClientContract(name: string, make: () => Promise<Contr
         );
       }),
     );
+
+    it(
+      'records an Event about a workload (qpilot has the permission to)',
+      withHarness(make, async (h) => {
+        await h.createDeployment(small('web', 1));
+        await expect(
+          h.client.recordEvent(
+            { kind: 'Deployment', namespace: h.namespace, name: 'web' },
+            { type: 'Normal', reason: 'QpilotScaled', message: 'contract: scaled web' },
+          ),
+        ).resolves.toBeUndefined();
+      }),
+    );
   });
 }
