@@ -1,6 +1,7 @@
 /** `qpilot serve --kubeconfig FILE` serving the read API of the real cluster. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  adminApis,
   createDeployment,
   createNamespace,
   deleteNamespace,
@@ -121,5 +122,47 @@ describe('qpilot serve --kubeconfig', () => {
     const pod = await serve.get(`/pods/${namespace}/ghost`);
     expect(pod.status).toBe(404);
     expect(pod.body.error).toBe(`pods "${namespace}/ghost" not found`);
+  });
+
+  it('decides for a pod, resizes it in place, and scales the Deployment by one, with an Event', async () => {
+    const pods = (await serve.get(`/pods?namespace=${namespace}`)).body.pods as { name: string }[];
+    const pod = pods[0]!.name;
+    // Dry run (the default): a full decision object, and nothing changes.
+    const decided = await serve.post(`/scale/pod/${namespace}/${pod}`);
+    expect(decided.status).toBe(200);
+    expect(decided.body.result).toMatchObject({
+      pod_name: pod,
+      namespace,
+      workload: 'web',
+      status: 'success',
+      current_metrics: { cpu_limit: 0.4 },
+    });
+    expect(['dry_run', 'no_change']).toContain(
+      (decided.body.result as { outcome: string }).outcome,
+    );
+
+    const resized = await serve.post(`/api/namespaces/${namespace}/pods/${pod}/resize`, {
+      containers: { app: { requests: { cpu: '250m' }, limits: { cpu: '500m' } } },
+    });
+    expect(resized.status).toBe(200);
+    expect(resized.body).toMatchObject({ pod, scaling_method: 'vertical' });
+    const live = await kubeCluster(e2eEnv().kubeconfig).getPod(namespace, pod);
+    expect(live.spec?.containers[0]?.resources?.requests?.cpu).toBe('250m');
+
+    const out = await serve.post(`/pod/scale/out?namespace=${namespace}&deployment=web`);
+    expect(out.body).toMatchObject({ previous_pods: 2, pods: 3, changed: true });
+    expect(
+      (await kubeCluster(e2eEnv().kubeconfig).getWorkload(namespace, 'web')).spec?.replicas,
+    ).toBe(3);
+    const events = await adminApis().core.listNamespacedEvent({ namespace });
+    expect(
+      events.items.filter((e) => e.reason === 'QpilotManualChange').map((e) => e.message),
+    ).toEqual(expect.arrayContaining([expect.stringContaining('web from 2 to 3 pods')]) as unknown);
+    const decisions = await serve.get('/decisions?limit=10');
+    expect(
+      (decisions.body.decisions as { policy: string; outcome: string }[]).filter(
+        (d) => d.policy === 'manual',
+      ),
+    ).toHaveLength(2);
   });
 });
