@@ -8,7 +8,7 @@ import { type DecisionLog, MemoryDecisionLog, type NewDecisionRecord } from './d
 import { MIGRATIONS, migrate } from './migrations.js';
 import { openStore } from './openStore.js';
 import { SqlSampleStore } from './sampleStore.js';
-import { openPostgres, openSqlite, numberPlaceholders } from './sql.js';
+import { numberPlaceholders, openPostgres, openSqlite, storeError } from './sql.js';
 import { startPostgres, type TestPostgres } from './testing/postgres.js';
 
 let pg: TestPostgres;
@@ -168,5 +168,31 @@ describe('migrations and the query layer', () => {
 
   it('numbers placeholders outside quoted strings', () => {
     expect(numberPlaceholders("SELECT ? , '?' , ?")).toBe("SELECT $1 , '?' , $2");
+  });
+});
+
+describe('a database that goes away', () => {
+  it('answers QP_ERR_UNAVAILABLE (a 503), not a crash', async () => {
+    const own = await startPostgres();
+    try {
+      const store = await openStore({ databaseUrl: own.url, dataDir: '', cwd: '/', nowMs: 0 });
+      await store.decisions.append(record(horizontal(1, 2), 'applied'));
+      own.stop();
+      await expect(store.decisions.recent(5)).rejects.toMatchObject({
+        code: 'QP_ERR_UNAVAILABLE',
+        message: expect.stringContaining('the decision store cannot be reached') as unknown,
+      });
+      await expect(
+        store.decisions.append(record(horizontal(1, 2), 'applied')),
+      ).rejects.toMatchObject({ code: 'QP_ERR_UNAVAILABLE' });
+      await store.decisions.close();
+    } finally {
+      own.stop();
+    }
+  }, 60_000);
+
+  it('leaves a bad query alone: that is a bug, not an outage', () => {
+    const err = Object.assign(new Error('syntax error at or near "SELEC"'), { code: '42601' });
+    expect(storeError(err)).toBe(err);
   });
 });

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createClient, type Client, type InValue } from '@libsql/client';
 import pg from 'pg';
+import { QpError } from '../core/errors.js';
 
 export type SqlValue = string | number | null;
 export type Row = Record<string, unknown>;
@@ -18,6 +19,50 @@ export interface Sql {
   /** Runs statements in one transaction. */
   transaction(statements: readonly { sql: string; params?: readonly SqlValue[] }[]): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Codes of a database that is down, unreachable, full or busy: the caller may retry later. */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'EPIPE',
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_FULL',
+  'SQLITE_IOERR',
+  'SQLITE_CANTOPEN',
+  'SQLITE_READONLY',
+]);
+
+/**
+ * A database that cannot serve now becomes QP_ERR_UNAVAILABLE (a 503 that says so); anything
+ * else (a bad query: a bug) stays as it is and is logged as one.
+ */
+export function storeError(err: unknown): unknown {
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e?.code === 'string' ? e.code : '';
+  // PostgreSQL's connection-exception (08…), operator-intervention (57…) and resource (53…) classes.
+  const unavailable =
+    UNAVAILABLE_CODES.has(code) ||
+    /^(08|57|53)/.test(code) ||
+    /Connection terminated|connect ECONNREFUSED|Client was closed/i.test(String(e?.message));
+  if (!unavailable) return err;
+  return new QpError(
+    'QP_ERR_UNAVAILABLE',
+    `the decision store cannot be reached: ${String(e?.message ?? code)}`,
+    { code },
+    { cause: err },
+  );
+}
+
+async function guarded<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw storeError(err);
+  }
 }
 
 /** `?` to `$1, $2, …`, outside quoted strings. */
@@ -37,14 +82,16 @@ class SqliteSql implements Sql {
   constructor(private readonly client: Client) {}
 
   async all<T extends Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    const rs = await this.client.execute({ sql, args: params as InValue[] });
+    const rs = await guarded(() => this.client.execute({ sql, args: params as InValue[] }));
     return rs.rows as unknown as T[];
   }
 
   async transaction(statements: readonly { sql: string; params?: readonly SqlValue[] }[]) {
-    await this.client.batch(
-      statements.map((s) => ({ sql: s.sql, args: (s.params ?? []) as InValue[] })),
-      'write',
+    await guarded(() =>
+      this.client.batch(
+        statements.map((s) => ({ sql: s.sql, args: (s.params ?? []) as InValue[] })),
+        'write',
+      ),
     );
   }
 
@@ -59,12 +106,12 @@ class PostgresSql implements Sql {
   constructor(private readonly pool: pg.Pool) {}
 
   async all<T extends Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    const rs = await this.pool.query(numberPlaceholders(sql), params as unknown[]);
+    const rs = await guarded(() => this.pool.query(numberPlaceholders(sql), params as unknown[]));
     return rs.rows as T[];
   }
 
   async transaction(statements: readonly { sql: string; params?: readonly SqlValue[] }[]) {
-    const client = await this.pool.connect();
+    const client = await guarded(() => this.pool.connect());
     try {
       await client.query('BEGIN');
       for (const s of statements)
@@ -72,7 +119,7 @@ class PostgresSql implements Sql {
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
+      throw storeError(err);
     } finally {
       client.release();
     }

@@ -67,9 +67,12 @@ export async function startPostgres(): Promise<TestPostgres> {
     '-w',
     'start',
   ]);
+  let stopped = false;
   return {
     url: `postgres://qpilot@127.0.0.1:${port}/postgres`,
     stop: () => {
+      if (stopped) return;
+      stopped = true;
       try {
         run('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']);
       } finally {
