@@ -43,15 +43,16 @@ const UNAVAILABLE_CODES = new Set([
 export function storeError(err: unknown): unknown {
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e?.code === 'string' ? e.code : '';
+  const message = typeof e?.message === 'string' ? e.message : code;
   // PostgreSQL's connection-exception (08…), operator-intervention (57…) and resource (53…) classes.
   const unavailable =
     UNAVAILABLE_CODES.has(code) ||
     /^(08|57|53)/.test(code) ||
-    /Connection terminated|connect ECONNREFUSED|Client was closed/i.test(String(e?.message));
+    /Connection terminated|connect ECONNREFUSED|Client was closed/i.test(message);
   if (!unavailable) return err;
   return new QpError(
     'QP_ERR_UNAVAILABLE',
-    `the decision store cannot be reached: ${String(e?.message ?? code)}`,
+    `the decision store cannot be reached: ${message}`,
     { code },
     { cause: err },
   );
