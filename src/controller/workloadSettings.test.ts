@@ -79,4 +79,13 @@ describe('planWorkload', () => {
     expect(plan.skip?.reason).toBe('invalid_annotation');
     expect(plan.skip?.message).toContain(message);
   });
+
+  it('refuses a model directory named by annotation', () => {
+    const plan = planWorkload(
+      deployment('web', { 'qpilot.io/policy': 'dqn:/etc' }),
+      DEFAULT_SETTINGS,
+    );
+    expect(plan.skip).toMatchObject({ reason: 'invalid_annotation' });
+    expect(plan.skip?.message).toContain('a model directory cannot be chosen by annotation');
+  });
 });

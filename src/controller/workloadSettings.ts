@@ -75,6 +75,15 @@ function overrides(
   }
   if (policy.name === 'oracle')
     throw new Error(`annotation ${key('policy')}: the oracle exists only in evaluation`);
+  // Whoever may annotate a Deployment must not make qpilot read files of its choosing.
+  if (
+    get('policy') !== undefined &&
+    (policy.name === 'dqn' || policy.name === 'dqn-vertical') &&
+    policy.arg !== undefined
+  )
+    throw new Error(
+      `annotation ${key('policy')}: a model directory cannot be chosen by annotation; qpilot serves the models under MODEL_PATH`,
+    );
   const num = (k: string, fallback: number, integer: boolean) => {
     const v = get(k);
     return v === undefined ? fallback : annotationNumber(v, key(k), integer);
