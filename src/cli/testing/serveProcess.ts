@@ -38,7 +38,11 @@ export async function startServe(
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`qpilot serve did not start: ${out}`)), 30_000);
+    const timer = setTimeout(() => {
+      // A server that never said where it listens would otherwise outlive the test run.
+      child.kill('SIGKILL');
+      reject(new Error(`qpilot serve did not start: ${out}`));
+    }, 30_000);
     const check = () => {
       const m = /"url":"(http:\/\/localhost:\d+)"/.exec(out);
       if (m) {
