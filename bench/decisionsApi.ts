@@ -3,33 +3,18 @@
  * decisions: qpilot's rate beside a bare node:http server answering from the same store, in
  * the same run, alternating. Target: qpilot at least half the bare server's rate.
  */
-import { compareServers, emit, startChildServer } from './lib.js';
+import { compareServers, emit } from './lib.js';
 
 export async function decisionsApi(rounds = 3, durationSec = 5, connections = 100): Promise<void> {
-  const app = await startChildServer('decisionsServer', ['app']);
-  const bare = await startChildServer('decisionsServer', ['bare']);
-  try {
-    const {
-      qpilotRps,
-      bareRps,
-      qpilotP99Ms: appP99,
-    } = await compareServers(app.url, bare.url, rounds, durationSec, connections);
-    emit({
-      bench: 'decisions-api',
-      decisions: 10_000,
-      limit: 50,
-      store: 'sqlite',
-      connections,
-      durationSec,
-      rounds,
-      qpilotRequestsPerSec: Math.round(qpilotRps),
-      bareRequestsPerSec: Math.round(bareRps),
-      ratio: Number((qpilotRps / bareRps).toFixed(3)),
-      target: 0.5,
-      qpilotP99LatencyMs: appP99,
-    });
-  } finally {
-    await app.stop();
-    await bare.stop();
-  }
+  const figures = await compareServers('decisionsServer', rounds, durationSec, connections);
+  emit({
+    bench: 'decisions-api',
+    decisions: 10_000,
+    limit: 50,
+    store: 'sqlite',
+    connections,
+    durationSec,
+    rounds,
+    ...figures,
+  });
 }

@@ -86,36 +86,54 @@ export async function load(
   };
 }
 
+/** qpilot's rate beside a bare server's: the figures every API benchmark reports. */
 export interface Comparison {
-  qpilotRps: number;
-  bareRps: number;
-  qpilotP99Ms: number;
+  qpilotRequestsPerSec: number;
+  bareRequestsPerSec: number;
+  ratio: number;
+  target: number;
+  qpilotP99LatencyMs: number;
 }
 
 /**
- * qpilot's rate beside a bare server's, after a warm-up of both, alternating rounds so that both
- * see the same machine; the medians of the rounds. qpilot must answer only 2xx.
+ * Starts `bench/<script>.ts app` and `bench/<script>.ts bare` in their own processes, warms
+ * both up, then alternates rounds so that both see the same machine; the medians of the
+ * rounds. qpilot must answer only 2xx. Target: qpilot at least half the bare rate.
  */
 export async function compareServers(
-  appUrl: string,
-  bareUrl: string,
+  script: string,
   rounds: number,
   durationSec: number,
   connections: number,
 ): Promise<Comparison> {
-  await load(appUrl, connections, 1);
-  await load(bareUrl, connections, 1);
-  const appRates: number[] = [];
-  const bareRates: number[] = [];
-  let qpilotP99Ms = 0;
-  for (let i = 0; i < rounds; i++) {
-    const a = await load(appUrl, connections, durationSec);
-    const b = await load(bareUrl, connections, durationSec);
-    if (a.non2xx || a.errors)
-      throw new Error(`qpilot answered ${a.non2xx} non-2xx and ${a.errors} errors`);
-    appRates.push(a.requestsPerSec);
-    bareRates.push(b.requestsPerSec);
-    qpilotP99Ms = Math.max(qpilotP99Ms, a.p99LatencyMs);
+  const app = await startChildServer(script, ['app']);
+  const bare = await startChildServer(script, ['bare']);
+  try {
+    await load(app.url, connections, 1);
+    await load(bare.url, connections, 1);
+    const appRates: number[] = [];
+    const bareRates: number[] = [];
+    let qpilotP99LatencyMs = 0;
+    for (let i = 0; i < rounds; i++) {
+      const a = await load(app.url, connections, durationSec);
+      const b = await load(bare.url, connections, durationSec);
+      if (a.non2xx || a.errors)
+        throw new Error(`qpilot answered ${a.non2xx} non-2xx and ${a.errors} errors`);
+      appRates.push(a.requestsPerSec);
+      bareRates.push(b.requestsPerSec);
+      qpilotP99LatencyMs = Math.max(qpilotP99LatencyMs, a.p99LatencyMs);
+    }
+    const qpilotRps = median(appRates);
+    const bareRps = median(bareRates);
+    return {
+      qpilotRequestsPerSec: Math.round(qpilotRps),
+      bareRequestsPerSec: Math.round(bareRps),
+      ratio: Number((qpilotRps / bareRps).toFixed(3)),
+      target: 0.5,
+      qpilotP99LatencyMs,
+    };
+  } finally {
+    await app.stop();
+    await bare.stop();
   }
-  return { qpilotRps: median(appRates), bareRps: median(bareRates), qpilotP99Ms };
 }

@@ -4,7 +4,7 @@
  * same machine. Target: qpilot at least half the bare server's rate.
  */
 import { buildNodeReport } from '../src/cluster/nodeReport.js';
-import { compareServers, emit, startChildServer } from './lib.js';
+import { compareServers, emit } from './lib.js';
 import { bigCluster } from './bigCluster.js';
 
 export async function nodesApi(rounds = 3, durationSec = 5, connections = 50): Promise<void> {
@@ -14,30 +14,15 @@ export async function nodesApi(rounds = 3, durationSec = 5, connections = 50): P
   await buildNodeReport(sim);
   const coldReportMs = performance.now() - t0;
 
-  const app = await startChildServer('nodesServer', ['app']);
-  const bare = await startChildServer('nodesServer', ['bare']);
-  try {
-    const {
-      qpilotRps,
-      bareRps,
-      qpilotP99Ms: appP99,
-    } = await compareServers(app.url, bare.url, rounds, durationSec, connections);
-    emit({
-      bench: 'nodes-api',
-      nodes: 100,
-      pods,
-      connections,
-      durationSec,
-      rounds,
-      qpilotRequestsPerSec: Math.round(qpilotRps),
-      bareRequestsPerSec: Math.round(bareRps),
-      ratio: Number((qpilotRps / bareRps).toFixed(3)),
-      target: 0.5,
-      qpilotP99LatencyMs: appP99,
-      coldReportMs: Number(coldReportMs.toFixed(1)),
-    });
-  } finally {
-    await app.stop();
-    await bare.stop();
-  }
+  const figures = await compareServers('nodesServer', rounds, durationSec, connections);
+  emit({
+    bench: 'nodes-api',
+    nodes: 100,
+    pods,
+    connections,
+    durationSec,
+    rounds,
+    ...figures,
+    coldReportMs: Number(coldReportMs.toFixed(1)),
+  });
 }

@@ -14,7 +14,7 @@ export function createSampler(
     clock,
     store,
     probe: async ({ namespace, deployment }) => {
-      const { view } = await targetSnapshot({ cluster, clock }, namespace, deployment);
+      const { view } = await targetSnapshot({ cluster, clock }, namespace, deployment, false);
       return {
         namespace,
         workload: deployment,

@@ -12,13 +12,6 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { QpError } from '../core/errors.js';
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** Changes the cluster or the settings: needs the API token, and is rate-limited. */
-    mutating?: boolean;
-  }
-}
-
 export interface SecurityOptions {
   apiToken?: string;
   readToken?: string;
@@ -43,8 +36,9 @@ function bearer(request: FastifyRequest): string | undefined {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
+/** Every POST changes the cluster or the settings; every other route only reads. */
 export function isMutating(request: FastifyRequest): boolean {
-  return request.routeOptions.config?.mutating === true || request.method === 'POST';
+  return request.method === 'POST';
 }
 
 const OPEN_PATHS = new Set(['/health']);

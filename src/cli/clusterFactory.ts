@@ -114,6 +114,8 @@ export interface ClusterSetup {
   sim?: SimCluster;
   /** The kubeconfig of a real cluster (leader election uses it). */
   kubeConfig?: KubeConfig;
+  /** Whether qpilot runs in a pod of the cluster it steers (where it listens, whether it elects a leader). */
+  inCluster: boolean;
 }
 
 export async function createCluster(
@@ -124,7 +126,13 @@ export async function createCluster(
 ): Promise<ClusterSetup> {
   if (resolveClusterKind(config, io.env) === 'sim') {
     const { sim, clock, scenario } = await createSimCluster(config, io.cwd, live);
-    return { cluster: sim, clock, sim, description: `the simulated cluster "${scenario.name}"` };
+    return {
+      cluster: sim,
+      clock,
+      sim,
+      inCluster: false,
+      description: `the simulated cluster "${scenario.name}"`,
+    };
   }
   const loaded = loadKubeConfig({
     inCluster: config.inCluster,
@@ -149,6 +157,7 @@ export async function createCluster(
     cluster,
     clock,
     kubeConfig: loaded.kc,
+    inCluster: runningInCluster({ env: io.env }),
     description: `the Kubernetes API server ${loaded.server} (${loaded.source})`,
   };
 }

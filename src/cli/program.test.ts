@@ -138,60 +138,44 @@ describe('qpilot trace', () => {
   });
 });
 
+/** Runs `qpilot serve` in-process on a free port with its own data directory; `fn` gets its URL. */
+async function withServe(flags: string[], fn: (url: string) => Promise<void>): Promise<void> {
+  let server: RunningServer | undefined;
+  const dataDir = mkdtempSync(join(tmpdir(), 'qpilot-serve-'));
+  const args = ['serve', '--port', '0', '--log-level', 'silent', '--data-dir', dataDir, ...flags];
+  await run(args, {}, (s) => (server = s));
+  try {
+    const address = server!.app.server.address() as { port: number };
+    await fn(`http://127.0.0.1:${address.port}`);
+  } finally {
+    await server?.close();
+  }
+}
+
 describe('qpilot serve', () => {
   it('serves the API on the given port and stops cleanly', async () => {
-    let server: RunningServer | undefined;
-    await run(
-      [
-        'serve',
-        '--port',
-        '0',
-        '--log-level',
-        'silent',
-        '--data-dir',
-        mkdtempSync(join(tmpdir(), 'qpilot-serve-')),
-      ],
-      {},
-      (s) => (server = s),
-    );
-    try {
-      const address = server!.app.server.address() as { port: number };
-      const res = await fetch(`http://127.0.0.1:${address.port}/pod`);
+    await withServe([], async (url) => {
+      const res = await fetch(`${url}/pod`);
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ success: true, deployment: 'web', ready_pods: 4 });
-    } finally {
-      await server?.close();
-    }
+    });
   });
 
   it("takes seed 002's settings as flags, and GET /config shows them", async () => {
-    let server: RunningServer | undefined;
-    await run(
-      [
-        'serve',
-        '--port',
-        '0',
-        '--log-level',
-        'silent',
-        '--data-dir',
-        mkdtempSync(join(tmpdir(), 'qpilot-serve-')),
-        '--dry-run',
-        'false',
-        '--auto-scale-enabled',
-        'false',
-        '--auto-scale-interval',
-        '90',
-        '--scaling-cooldown',
-        '5',
-        '--excluded-deployments',
-        'redis,batch',
-      ],
-      {},
-      (s) => (server = s),
-    );
-    try {
-      const address = server!.app.server.address() as { port: number };
-      const res = await fetch(`http://127.0.0.1:${address.port}/config`);
+    const flags = [
+      '--dry-run',
+      'false',
+      '--auto-scale-enabled',
+      'false',
+      '--auto-scale-interval',
+      '90',
+      '--scaling-cooldown',
+      '5',
+      '--excluded-deployments',
+      'redis,batch',
+    ];
+    await withServe(flags, async (url) => {
+      const res = await fetch(`${url}/config`);
       expect(await res.json()).toMatchObject({
         dry_run: false,
         auto_scale_enabled: false,
@@ -199,11 +183,9 @@ describe('qpilot serve', () => {
         scaling_cooldown: 5,
         excluded_deployments: ['redis', 'batch'],
       });
-      const status = await fetch(`http://127.0.0.1:${address.port}/autoscale/status`);
+      const status = await fetch(`${url}/autoscale/status`);
       expect(await status.json()).toMatchObject({ enabled: false, running: false });
-    } finally {
-      await server?.close();
-    }
+    });
   });
 
   it('names a bad flag or environment value', async () => {

@@ -12,8 +12,7 @@ import { resolve } from 'node:path';
 import { PrometheusSource } from '../metrics/prometheus.js';
 import { BUNDLED_MODELS_DIR } from '../policies/models.js';
 import { loadServingModels } from '../policies/servingModels.js';
-import { createCluster, resolveClusterKind } from './clusterFactory.js';
-import { runningInCluster } from '../cluster/kube/kubeConfig.js';
+import { createCluster } from './clusterFactory.js';
 import { ScalingService } from '../controller/scalingService.js';
 import { settingsFromConfig } from '../controller/settings.js';
 import { servingPolicies } from '../policies/servingPolicies.js';
@@ -43,7 +42,7 @@ export async function startServer(
     // Tokens are never logged, whatever logs a request.
     redact: ['req.headers.authorization', 'headers.authorization'],
   });
-  const { cluster, clock, sim, description, kubeConfig } = await createCluster(
+  const { cluster, clock, sim, description, kubeConfig, inCluster } = await createCluster(
     config,
     io,
     true,
@@ -71,8 +70,6 @@ export async function startServer(
         `the ${m.policy} model is unavailable; its decisions fall back to the HPA`,
       );
   }
-  const inCluster =
-    resolveClusterKind(config, io.env) === 'kube' && runningInCluster({ env: io.env });
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -82,7 +79,7 @@ export async function startServer(
   logger.info({ store: store.description }, `decisions are kept in ${store.description}`);
   const log = store.decisions;
   const metrics = new ServiceMetrics();
-  const elector = leaderElection(config, io, { clock, kubeConfig, inCluster, logger, metrics });
+  const elector = leaderElection(config, { clock, kubeConfig, inCluster, logger, metrics });
   const scaling = new ScalingService({
     leadership: elector,
     cluster,
@@ -158,7 +155,6 @@ export async function startServer(
  */
 function leaderElection(
   config: QpilotConfig,
-  io: { env: Record<string, string | undefined> },
   ctx: {
     clock: Clock;
     kubeConfig?: KubeConfig;

@@ -14,6 +14,7 @@ import {
 import { selectorFromMatchLabels } from '../cluster/selectors.js';
 import { formatCpu, formatMemory, parseCpu, parseMemory } from '../cluster/quantity.js';
 import type { Clock } from '../core/clock.js';
+import { type Loop, runLoop } from '../core/loop.js';
 import { bytes, millicores } from '../core/units.js';
 import { applyGuardrails } from '../policies/guardrails.js';
 import type { PolicySpec } from '../policies/registry.js';
@@ -81,7 +82,7 @@ export class Autoscaler {
   private readonly inFlight = new Set<string>();
   private readonly lastChangeMs = new Map<string, number>();
   private readonly failures = new Map<string, Failure>();
-  private loop?: { stop: AbortController; done: Promise<void> };
+  private loop?: Loop;
   private cycles = 0;
   private lastCycle?: { startedMs: number; durationMs: number; workloads: number; errors: number };
 
@@ -146,9 +147,10 @@ export class Autoscaler {
     namespace: string,
     name: string,
     pod?: string,
-    options: { ignoreBackoff?: boolean } = {},
+    /** `deployment`: the Deployment as the caller has just read it, so as not to read it again. */
+    options: { ignoreBackoff?: boolean; deployment?: V1Deployment } = {},
   ): Promise<WorkloadResult> {
-    const dep = await this.deps.cluster.getWorkload(namespace, name);
+    const dep = options.deployment ?? (await this.deps.cluster.getWorkload(namespace, name));
     return this.processDeployment(dep, pod, options);
   }
 
@@ -227,6 +229,20 @@ export class Autoscaler {
     const input = { observation, bounds: plan.bounds, scaleFactor: plan.scaleFactor };
     const decision = applyGuardrails(policy.decide(input), input);
     const key = workloadKey(plan);
+    const record = async (outcome: DecisionOutcome, message: string) => {
+      const stored = await this.deps.log.append({
+        timeMs: clock.now(),
+        namespace,
+        workload: name,
+        pod,
+        decision,
+        outcome,
+        message,
+        metrics: perPodMetrics(observation),
+      });
+      this.deps.observer?.decision?.(stored);
+      return stored;
+    };
     let outcome: DecisionOutcome;
     let message: string;
     const last = this.lastChangeMs.get(key);
@@ -252,17 +268,7 @@ export class Autoscaler {
         );
       } catch (err) {
         // The failed attempt is a decision too: recorded, then handled as the workload's failure.
-        const failed = await this.deps.log.append({
-          timeMs: clock.now(),
-          namespace,
-          workload: name,
-          pod,
-          decision,
-          outcome: 'failed',
-          message: `${describeChange(decision)} failed: ${errorText(err)}`,
-          metrics: perPodMetrics(observation),
-        });
-        this.deps.observer?.decision?.(failed);
+        await record('failed', `${describeChange(decision)} failed: ${errorText(err)}`);
         throw err;
       }
       this.lastChangeMs.set(key, clock.now());
@@ -270,17 +276,7 @@ export class Autoscaler {
       message = verified.message;
       await this.announce(namespace, name, decision, verified);
     }
-    const record = await this.deps.log.append({
-      timeMs: clock.now(),
-      namespace,
-      workload: name,
-      pod,
-      decision,
-      outcome,
-      message,
-      metrics: perPodMetrics(observation),
-    });
-    this.deps.observer?.decision?.(record);
+    const recorded = await record(outcome, message);
     const skipped = outcome === 'cooldown';
     return {
       namespace,
@@ -288,7 +284,7 @@ export class Autoscaler {
       status: skipped ? 'skipped' : 'success',
       ...(skipped ? { reason: 'cooldown_period' as const } : {}),
       message,
-      record,
+      record: recorded,
     };
   }
 
@@ -330,7 +326,7 @@ export class Autoscaler {
       // Stopping the loop (or the server) ends the wait: the change stands, unverified.
       const ready = await cluster.waitForWorkloadReady(d.namespace, d.name, replicas.desired, {
         timeoutMs,
-        signal: this.loop?.stop.signal,
+        signal: this.loop?.signal,
       });
       this.deps.observer?.verification?.(ready.waitedMs, true);
       return {
@@ -394,33 +390,22 @@ export class Autoscaler {
 
   start(): void {
     if (this.loop) return;
-    const stop = new AbortController();
-    const run = async () => {
-      while (!stop.signal.aborted) {
-        // A standby looks again every second, so that it runs a cycle as soon as it leads.
-        const leads = this.deps.shouldRun?.() ?? true;
-        try {
-          if (leads) await this.runOnce();
-        } catch (err) {
-          this.deps.onError?.('*', '*', err);
-        }
-        const waitMs = leads ? this.deps.settings().autoScaleIntervalSec * 1000 : 1000;
-        try {
-          await this.deps.clock.sleep(waitMs, stop.signal);
-        } catch {
-          // Aborted: stop() was called.
-        }
+    this.loop = runLoop(this.deps.clock, async () => {
+      // A standby looks again every second, so that it runs a cycle as soon as it leads.
+      const leads = this.deps.shouldRun?.() ?? true;
+      try {
+        if (leads) await this.runOnce();
+      } catch (err) {
+        this.deps.onError?.('*', '*', err);
       }
-    };
-    this.loop = { stop, done: run() };
+      return leads ? this.deps.settings().autoScaleIntervalSec * 1000 : 1000;
+    });
   }
 
   async stop(): Promise<void> {
     const loop = this.loop;
-    if (!loop) return;
     this.loop = undefined;
-    loop.stop.abort();
-    await loop.done;
+    await loop?.stop();
   }
 
   status() {

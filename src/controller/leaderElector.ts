@@ -7,6 +7,7 @@
  * `renewDeadlineMs` stops acting before anyone else may start.
  */
 import type { Clock } from '../core/clock.js';
+import { type Loop, runLoop } from '../core/loop.js';
 import { isQpError, QpError } from '../core/errors.js';
 import type { Leadership } from './scalingService.js';
 
@@ -43,7 +44,7 @@ export class LeaderElector implements Leadership {
   private observed?: { key: string; sinceMs: number };
   private currentHolder?: string;
   private leading = false;
-  private loop?: { stop: AbortController; done: Promise<void> };
+  private loop?: Loop;
   private readonly leaseDurationMs: number;
   private readonly renewDeadlineMs: number;
   private readonly retryPeriodMs: number;
@@ -124,14 +125,10 @@ export class LeaderElector implements Leadership {
 
   start(): void {
     if (this.loop) return;
-    const stop = new AbortController();
-    const run = async () => {
-      while (!stop.signal.aborted) {
-        await this.tryAcquireOrRenew();
-        await this.o.clock.sleep(this.retryPeriodMs, stop.signal).catch(() => undefined);
-      }
-    };
-    this.loop = { stop, done: run() };
+    this.loop = runLoop(this.o.clock, async () => {
+      await this.tryAcquireOrRenew();
+      return this.retryPeriodMs;
+    });
   }
 
   /** Stops campaigning; a leader releases the Lease so that a standby takes over at once. */
@@ -139,8 +136,7 @@ export class LeaderElector implements Leadership {
     const loop = this.loop;
     if (!loop) return;
     this.loop = undefined;
-    loop.stop.abort();
-    await loop.done;
+    await loop.stop();
     if (!this.isLeader()) return;
     this.setLeading(false);
     try {

@@ -7,6 +7,7 @@
  */
 import type { Clock } from '../core/clock.js';
 import { QpError } from '../core/errors.js';
+import { type Loop, runLoop } from '../core/loop.js';
 import type { Sample, SampleStore } from '../store/sampleStore.js';
 
 export interface SamplerTarget {
@@ -29,7 +30,8 @@ export interface SeriesStatus {
 
 interface Running {
   status: SeriesStatus;
-  stop: AbortController;
+  loop: Loop;
+  /** The loop's end and the last samples stored. */
   done: Promise<void>;
 }
 
@@ -64,40 +66,39 @@ export class MetricsSampler {
       startedMs: clock.now(),
       errors: 0,
     };
-    const stop = new AbortController();
     const flushEvery = this.options.flushEvery ?? 5;
     const deadline = status.startedMs + (this.options.maxDurationMs ?? 3_600_000);
-    const loop = async () => {
-      let buffer: Sample[] = [];
-      const flush = async () => {
-        const batch = buffer;
-        buffer = [];
-        await store.append(series, batch);
-      };
-      while (!stop.signal.aborted && clock.now() < deadline) {
-        const started = clock.now();
-        try {
-          buffer.push({ timeMs: started, ...(await probe(target)) });
-          status.samples++;
-          if (buffer.length >= flushEvery) await flush();
-        } catch (err) {
-          status.errors++;
-          status.lastError = err instanceof Error ? err.message : String(err);
-        }
-        const waitMs = Math.max(0, intervalMs - (clock.now() - started));
-        await clock.sleep(waitMs, stop.signal).catch(() => undefined);
+    const failed = (err: unknown) => {
+      status.errors++;
+      status.lastError = err instanceof Error ? err.message : String(err);
+    };
+    let buffer: Sample[] = [];
+    const flush = async () => {
+      const batch = buffer;
+      buffer = [];
+      await store.append(series, batch);
+    };
+    const loop = runLoop(clock, async () => {
+      if (clock.now() >= deadline) return 'done';
+      const started = clock.now();
+      try {
+        buffer.push({ timeMs: started, ...(await probe(target)) });
+        status.samples++;
+        if (buffer.length >= flushEvery) await flush();
+      } catch (err) {
+        failed(err);
       }
-      await flush().catch((err: unknown) => {
-        status.errors++;
-        status.lastError = err instanceof Error ? err.message : String(err);
-      });
+      return Math.max(0, intervalMs - (clock.now() - started));
+    });
+    const done = loop.done.then(async () => {
+      await flush().catch(failed);
       status.running = false;
       status.stoppedMs = clock.now();
       this.running.delete(series);
       this.finished.set(series, status);
-    };
+    });
     this.finished.delete(series);
-    this.running.set(series, { status, stop, done: loop() });
+    this.running.set(series, { status, loop, done });
     return status;
   }
 
@@ -109,7 +110,7 @@ export class MetricsSampler {
       if (done) return done;
       throw new QpError('QP_ERR_NOT_FOUND', `series "${series}" is not being recorded`);
     }
-    r.stop.abort();
+    await r.loop.stop();
     await r.done;
     return r.status;
   }

@@ -4,7 +4,7 @@
  * at every cycle, so a change applies from the next cycle without a restart.
  */
 import { QpError } from '../core/errors.js';
-import type { Decision } from '../policies/types.js';
+import type { Decision, WorkloadObservation } from '../policies/types.js';
 import type { DecisionLog, DecisionRecord } from '../store/decisionLog.js';
 import { Autoscaler, type AutoscalerDeps, perPodMetrics } from './autoscaler.js';
 import { observeWorkload } from './observe.js';
@@ -116,6 +116,8 @@ export class ScalingService {
     replicas?: { current: number; desired: number };
     route: string;
     message: string;
+    /** The workload as the caller read it; read here when absent. */
+    observation?: WorkloadObservation;
   }): Promise<DecisionRecord> {
     const { clock, cluster } = this.deps;
     let metrics: DecisionRecord['metrics'] = {
@@ -126,7 +128,8 @@ export class ScalingService {
     };
     try {
       metrics = perPodMetrics(
-        await observeWorkload(cluster, clock, change.namespace, change.workload),
+        change.observation ??
+          (await observeWorkload(cluster, clock, change.namespace, change.workload)),
       );
     } catch {
       // The change is made; its record stands without usage figures.

@@ -33,7 +33,6 @@ export function controlRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.post(
     '/config',
     {
-      config: { mutating: true },
       schema: {
         summary: 'Update configuration',
         description: `Accepts only ${UPDATABLE_FIELDS.join(', ')}; a wrong type or an unknown field is a 400 that names it, and nothing is changed.`,
@@ -56,7 +55,6 @@ export function controlRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.post(
     '/autoscale/start',
     {
-      config: { mutating: true },
       schema: {
         summary: 'Start automatic scaling',
         tags: ['control'],
@@ -83,7 +81,6 @@ export function controlRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.post(
     '/autoscale/stop',
     {
-      config: { mutating: true },
       schema: {
         summary: 'Stop automatic scaling',
         tags: ['control'],

@@ -9,6 +9,9 @@ import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { podDisplayStatus, UNHEALTHY_POD_STATES } from '../../cluster/podStatus.js';
 import { invalidArgument, QpError } from '../../core/errors.js';
+import { workloadObservation } from '../../controller/observe.js';
+import type { SeriesStatus } from '../../controller/sampler.js';
+import { requireNamespace } from './common.js';
 import type { AppDeps } from '../deps.js';
 import { appStatReward, runLoadTest } from '../loadTest.js';
 import { errorResponses } from '../schemas.js';
@@ -56,7 +59,7 @@ const SeriesQuery = Type.Object(
   { additionalProperties: false },
 );
 
-function seriesView(s: ReturnType<AppDeps['sampler']['list']>[number]) {
+function seriesView(s: SeriesStatus) {
   return {
     series: s.series,
     namespace: s.namespace,
@@ -86,12 +89,13 @@ export function experimentRoutes(app: FastifyInstance, deps: AppDeps): void {
   ) => {
     const { namespace, deployment } = resolveTarget(deps, query);
     scaling.requireLeader();
-    const { dep } = await targetSnapshot(deps, namespace, deployment);
+    const { dep, pods, metrics } = await targetSnapshot(deps, namespace, deployment);
     const current = dep.spec?.replicas ?? 0;
     const wanted = next(current);
     if (wanted !== current) {
       await cluster.scaleWorkload(namespace, deployment, wanted);
       await scaling.recordManual({
+        observation: workloadObservation(dep, pods, metrics, deps.clock.now()),
         namespace,
         workload: deployment,
         kind: 'horizontal',
@@ -117,40 +121,35 @@ export function experimentRoutes(app: FastifyInstance, deps: AppDeps): void {
 
   const ScaleResponse = { 200: Open, ...errorResponses };
 
-  app.post<{ Querystring: TargetQueryType }>(
-    '/pod/scale/in',
-    {
-      config: { mutating: true },
-      schema: {
-        summary: 'Remove one pod from the target Deployment, never below the minimum (default 1)',
-        tags: ['experiments'],
-        querystring: TargetQuery,
-        response: ScaleResponse,
+  const steps: [string, string, (n: number) => number][] = [
+    [
+      '/pod/scale/in',
+      'Remove one pod from the target Deployment, never below the minimum (default 1)',
+      (n) => (n > bounds().min ? n - 1 : n),
+    ],
+    [
+      '/pod/scale/out',
+      'Add one pod to the target Deployment, never above the maximum (default 5)',
+      (n) => (n < bounds().max ? n + 1 : n),
+    ],
+  ];
+  for (const [path, summary, step] of steps)
+    app.post<{ Querystring: TargetQueryType }>(
+      path,
+      {
+        schema: {
+          summary,
+          tags: ['experiments'],
+          querystring: TargetQuery,
+          response: ScaleResponse,
+        },
       },
-    },
-    (request) =>
-      setCount(request.query, (n) => (n > bounds().min ? n - 1 : n), 'POST /pod/scale/in'),
-  );
-
-  app.post<{ Querystring: TargetQueryType }>(
-    '/pod/scale/out',
-    {
-      config: { mutating: true },
-      schema: {
-        summary: 'Add one pod to the target Deployment, never above the maximum (default 5)',
-        tags: ['experiments'],
-        querystring: TargetQuery,
-        response: ScaleResponse,
-      },
-    },
-    (request) =>
-      setCount(request.query, (n) => (n < bounds().max ? n + 1 : n), 'POST /pod/scale/out'),
-  );
+      (request) => setCount(request.query, step, `POST ${path}`),
+    );
 
   app.post<{ Params: Static<typeof CountParams>; Querystring: TargetQueryType }>(
     '/pod/set-pod-count/:count',
     {
-      config: { mutating: true },
       schema: {
         summary: 'Set the number of pods of the target Deployment',
         tags: ['experiments'],
@@ -173,7 +172,6 @@ export function experimentRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.post<{ Querystring: TargetQueryType }>(
     '/pod/confirm',
     {
-      config: { mutating: true },
       schema: {
         summary:
           'Delete the target Deployment’s pods that are Pending, CrashLoopBackOff, ImagePullBackOff or Terminating, and list them',
@@ -258,7 +256,6 @@ export function experimentRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.post<{ Body: Static<typeof MetricsBody> }>(
     '/metrics',
     {
-      config: { mutating: true },
       schema: {
         summary:
           'Start or stop a sampler recording CPU %, memory, online and total pods every 0.2 s',
@@ -271,7 +268,9 @@ export function experimentRoutes(app: FastifyInstance, deps: AppDeps): void {
       const body = request.body;
       if (body.action === 'start') {
         const target = resolveTarget(deps, body);
-        await targetSnapshot(deps, target.namespace, target.deployment);
+        // Fail now, with a 404 naming it, rather than record a series of errors.
+        await requireNamespace(cluster, target.namespace);
+        await cluster.getWorkload(target.namespace, target.deployment);
         const series = body.series ?? `${target.deployment}-${deps.clock.now()}`;
         // A name is a series for good: samples of two runs under one name would mix.
         const known = deps.sampler.status(series);

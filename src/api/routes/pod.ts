@@ -68,8 +68,10 @@ export async function targetSnapshot(
   deps: Pick<AppDeps, 'cluster' | 'clock'>,
   namespace: string,
   deployment: string,
+  /** Off for a caller that checked it already (the sampler, five times a second). */
+  checkNamespace = true,
 ) {
-  await requireNamespace(deps.cluster, namespace);
+  if (checkNamespace) await requireNamespace(deps.cluster, namespace);
   const dep = await deps.cluster.getWorkload(namespace, deployment);
   const labelSelector = selectorFromMatchLabels(dep.spec?.selector?.matchLabels);
   const pods = await listAll((o) => deps.cluster.listPods(o), {
@@ -79,7 +81,7 @@ export async function targetSnapshot(
   });
   const metrics = await deps.cluster.podMetrics({ namespace, labelSelector });
   const view = deploymentPodView(dep, pods, metrics, new Date(deps.clock.now()).toISOString());
-  return { dep, pods, view };
+  return { dep, pods, metrics, view };
 }
 
 export function podStatRoutes(app: FastifyInstance, deps: AppDeps): void {

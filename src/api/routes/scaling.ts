@@ -65,7 +65,6 @@ export function scalingRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.post<{ Params: Static<typeof PodParams> }>(
     '/scale/pod/:namespace/:pod',
     {
-      config: { mutating: true },
       schema: {
         summary: 'Scale specific pod',
         description:
@@ -91,6 +90,7 @@ export function scalingRoutes(app: FastifyInstance, deps: AppDeps): void {
       if (!scaling.settings().dryRun) scaling.requireLeader();
       const result = await scaling.autoscaler.processWorkload(namespace, depName!, podName, {
         ignoreBackoff: true,
+        deployment: dep,
       });
       if (result.status === 'error') throw result.error;
       const base = { status: result.status, ...(result.reason ? { reason: result.reason } : {}) };
@@ -113,7 +113,6 @@ export function scalingRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.post(
     '/scale/all',
     {
-      config: { mutating: true },
       schema: {
         summary: 'Process and scale all pods',
         description:
@@ -162,7 +161,6 @@ export function scalingRoutes(app: FastifyInstance, deps: AppDeps): void {
   }>(
     '/api/namespaces/:namespace/pods/:pod/resize',
     {
-      config: { mutating: true },
       schema: {
         summary: 'Resize pod resources',
         description:
@@ -183,8 +181,10 @@ export function scalingRoutes(app: FastifyInstance, deps: AppDeps): void {
         fallbackToTemplate: fallback,
       });
       const timestamp = new Date(deps.clock.now()).toISOString();
-      const existing = await cluster.getPod(namespace, pod).catch(() => undefined);
-      const workload = result.workload ?? (existing && deploymentNameOfPod(existing));
+      // The template fallback names the Deployment; an in-place resize leaves it to the pod.
+      const workload =
+        result.workload ??
+        deploymentNameOfPod((await cluster.getPod(namespace, pod).catch(() => undefined)) ?? {});
       const described = Object.entries(result.containers)
         .map(([c, r]) => `${c} ${JSON.stringify(r)}`)
         .join('; ');
