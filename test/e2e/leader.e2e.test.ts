@@ -114,6 +114,11 @@ describe('leader election', () => {
     await eventually('web back at 3 replicas', async () =>
       (await replicas()) === 3 ? true : undefined,
     );
-    expect((await standby.get('/autoscale/status')).body.cycles).toBeGreaterThan(0);
+    // The scale shows before the cycle ends: it waits for the new pods to be Ready first.
+    const cycles = await eventually('a finished cycle of the new leader', async () => {
+      const n = (await standby.get('/autoscale/status')).body.cycles as number;
+      return n > 0 ? n : undefined;
+    });
+    expect(cycles).toBeGreaterThan(0);
   }, 120_000);
 });
