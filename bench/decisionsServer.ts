@@ -18,7 +18,7 @@ import { DEFAULT_SETTINGS } from '../src/controller/settings.js';
 import { RealClock } from '../src/core/clock.js';
 import { ServiceMetrics } from '../src/metrics/serviceMetrics.js';
 import { servingPolicies } from '../src/policies/servingPolicies.js';
-import type { Decision } from '../src/policies/types.js';
+import type { Decision } from '../src/core/decision.js';
 import { openStore } from '../src/store/openStore.js';
 
 const mode = process.argv[2];
@@ -34,14 +34,20 @@ const decision = (i: number): Decision => ({
   namespace: 'default',
   name: `svc-${i % 100}`,
   timeMs: clock.now(),
-  resources: {
-    cpu: { current: 0.5, new: 0.6, change_percent: 20, action: 'INCREASE' },
-    memory: { current: 256, new: 256, change_percent: 0, action: 'MAINTAIN' },
-  },
+  cpuMillicores: { current: 500, desired: 600 },
+  memoryBytes: { current: 256 * 2 ** 20, desired: 256 * 2 ** 20 },
+  containers: [
+    {
+      name: 'app',
+      requests: { cpuMillicores: 600, memoryBytes: 256 * 2 ** 20 },
+      limits: { cpuMillicores: 1200, memoryBytes: 512 * 2 ** 20 },
+    },
+  ],
+  templateFallback: true,
   qValues: { cpu: [0.1, 0.3, 0.9], memory: [0.2, 0.95, 0.4] },
   actions: { cpu: 'INCREASE', memory: 'MAINTAIN' },
   confidence: { cpu: 0.85, memory: 0.92 },
-  predictions: { nextStepCpuCores: 0.18, nextStepMemoryMb: 250 },
+  predictions: { nextStepCpuMillicores: 180, nextStepMemoryBytes: 250 * 2 ** 20 },
   canScale: true,
   explanation: { reasoning: 'High CPU utilisation. Memory is stable.', factors: ['cpu_high'] },
 });
@@ -55,7 +61,12 @@ for (let k = 0; k < 10_000; k++)
     decision: decision(k),
     outcome: 'dry_run',
     message: 'dry run: would set svc to 0.6 cores',
-    metrics: { cpuUsageCores: 0.15, memoryUsageMb: 256.5, cpuLimitCores: 0.5, memoryLimitMb: 512 },
+    metrics: {
+      cpuUsageMillicores: 150,
+      memoryUsageBytes: 256.5 * 2 ** 20,
+      cpuLimitMillicores: 500,
+      memoryLimitBytes: 512 * 2 ** 20,
+    },
   });
 
 if (mode === 'bare') {

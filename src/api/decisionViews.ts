@@ -4,43 +4,62 @@
  * a memory head); a horizontal decision shows its replica head beside them, with CPU and memory
  * MAINTAINed, so that every decision fits the seed's object.
  */
+import { type Direction, direction, DIRECTIONS } from '../core/decision.js';
 import type { ScalingSettings } from '../controller/settings.js';
-import { HEAD_ACTIONS, type HeadAction, type ResourceChange } from '../policies/types.js';
 import type { DecisionRecord } from '../store/decisionLog.js';
 import type { DecisionStats } from '../store/decisionStats.js';
 
 const round = (x: number, digits = 4) => Number(x.toFixed(digits));
+const MIB = 2 ** 20;
 
-function maintain(current: number): ResourceChange {
-  return { current: round(current), new: round(current), change_percent: 0, action: 'MAINTAIN' };
+/** Seed 002's resource change: CPU in cores, memory in MB (MiB), per pod. */
+export interface ResourceChangeView {
+  current: number;
+  new: number;
+  change_percent: number;
+  action: Direction;
 }
 
-function replicaAction(r: DecisionRecord): HeadAction | null {
-  const rep = r.decision.replicas;
-  if (!rep) return r.decision.kind === 'horizontal' ? 'MAINTAIN' : null;
-  return rep.desired > rep.current
-    ? 'INCREASE'
-    : rep.desired < rep.current
-      ? 'DECREASE'
-      : 'MAINTAIN';
-}
-
-function currentMetrics(r: DecisionRecord) {
+function change(current: number, next: number, unit: number): ResourceChangeView {
   return {
-    cpu_usage: round(r.metrics.cpuUsageCores),
-    memory_usage_mb: round(r.metrics.memoryUsageMb, 2),
-    cpu_limit: round(r.metrics.cpuLimitCores),
-    memory_limit_mb: round(r.metrics.memoryLimitMb, 2),
+    current: round(current / unit),
+    new: round(next / unit),
+    change_percent: current > 0 ? round(((next - current) / current) * 100, 3) : 0,
+    action: direction({ current, desired: next }),
   };
 }
 
-function resourceChanges(r: DecisionRecord) {
-  return (
-    r.decision.resources ?? {
-      cpu: maintain(r.metrics.cpuLimitCores),
-      memory: maintain(r.metrics.memoryLimitMb),
-    }
-  );
+function replicaAction(r: DecisionRecord): Direction | null {
+  const d = r.decision;
+  return d.kind === 'horizontal' ? direction(d.replicas) : null;
+}
+
+function currentMetrics(r: DecisionRecord) {
+  const m = r.metrics;
+  return {
+    cpu_usage: round(m.cpuUsageMillicores / 1000),
+    memory_usage_mb: round(m.memoryUsageBytes / MIB, 2),
+    cpu_limit: round(m.cpuLimitMillicores / 1000),
+    memory_limit_mb: round(m.memoryLimitBytes / MIB, 2),
+  };
+}
+
+/** Seed 002's resource_changes; a decision that does not resize MAINTAINs the pod's limits. */
+function resourceChanges(r: DecisionRecord): {
+  cpu: ResourceChangeView;
+  memory: ResourceChangeView;
+} {
+  const d = r.decision;
+  if (d.kind === 'vertical')
+    return {
+      cpu: change(d.cpuMillicores.current, d.cpuMillicores.desired, 1000),
+      memory: change(d.memoryBytes.current, d.memoryBytes.desired, MIB),
+    };
+  const m = r.metrics;
+  return {
+    cpu: change(m.cpuLimitMillicores, m.cpuLimitMillicores, 1000),
+    memory: change(m.memoryLimitBytes, m.memoryLimitBytes, MIB),
+  };
 }
 
 function confidence(r: DecisionRecord) {
@@ -55,13 +74,31 @@ function confidence(r: DecisionRecord) {
 function futurePredictions(r: DecisionRecord) {
   const p = r.decision.predictions;
   return {
-    next_step_cpu: p ? round(p.nextStepCpuCores) : null,
-    next_step_memory: p ? round(p.nextStepMemoryMb, 2) : null,
+    next_step_cpu: p ? round(p.nextStepCpuMillicores / 1000) : null,
+    next_step_memory: p ? round(p.nextStepMemoryBytes / MIB, 2) : null,
   };
 }
 
 const utilisation = (usage: number, limit: number) =>
   limit > 0 ? round((usage / limit) * 100, 1) : null;
+
+/** What a decision changes, in domain units (millicores, bytes per container), for clients that want them. */
+function target(r: DecisionRecord) {
+  const d = r.decision;
+  switch (d.kind) {
+    case 'horizontal':
+      return { replicas: d.replicas };
+    case 'vertical':
+      return {
+        cpu_millicores: d.cpuMillicores,
+        memory_bytes: d.memoryBytes,
+        containers: d.containers,
+        ...(d.pod ? { pod: d.pod } : {}),
+      };
+    case 'pod_deletion':
+      return { pod: d.pod, pod_status: d.podStatus };
+  }
+}
 
 /** What qpilot adds to every decision: who decided, what became of it, guardrails, fallback. */
 function provenance(r: DecisionRecord) {
@@ -73,8 +110,10 @@ function provenance(r: DecisionRecord) {
     kind: d.kind,
     outcome: r.outcome,
     message: r.message,
-    replicas: d.replicas ?? null,
+    settled_at: r.settledMs === undefined ? null : new Date(r.settledMs).toISOString(),
+    replicas: d.kind === 'horizontal' ? d.replicas : null,
     replica_action: replicaAction(r),
+    target: target(r),
     guardrails: d.guardrails ?? [],
     fallback: d.fallback ?? null,
   };
@@ -93,8 +132,8 @@ export function decisionObjectView(r: DecisionRecord) {
     predictions: {
       cpu_action: changes.cpu.action,
       memory_action: changes.memory.action,
-      cpu_action_index: HEAD_ACTIONS.indexOf(changes.cpu.action),
-      memory_action_index: HEAD_ACTIONS.indexOf(changes.memory.action),
+      cpu_action_index: DIRECTIONS.indexOf(changes.cpu.action),
+      memory_action_index: DIRECTIONS.indexOf(changes.memory.action),
       ...(d.kind === 'horizontal' ? { replica_action: replicaAction(r) } : {}),
     },
     confidence: confidence(r),
@@ -114,7 +153,7 @@ export function decisionObjectView(r: DecisionRecord) {
 /** One entry of seed 002's `GET /decisions`. */
 export function decisionSummaryView(r: DecisionRecord) {
   const changes = resourceChanges(r);
-  const m = r.metrics;
+  const m = currentMetrics(r);
   return {
     pod_name: r.pod ?? r.workload,
     namespace: r.namespace,
@@ -123,10 +162,10 @@ export function decisionSummaryView(r: DecisionRecord) {
     memory_action: changes.memory.action,
     confidence: confidence(r),
     can_scale: r.decision.canScale,
-    current_metrics: currentMetrics(r),
+    current_metrics: m,
     utilization: {
-      cpu_percentage: utilisation(m.cpuUsageCores, m.cpuLimitCores),
-      memory_percentage: utilisation(m.memoryUsageMb, m.memoryLimitMb),
+      cpu_percentage: utilisation(m.cpu_usage, m.cpu_limit),
+      memory_percentage: utilisation(m.memory_usage_mb, m.memory_limit_mb),
     },
     future_predictions: futurePredictions(r),
     ...provenance(r),
@@ -160,9 +199,10 @@ export function statisticsView(
   return {
     ...statisticsSummaryView(s),
     resource_utilization: {
-      average_cpu_usage: s.averageCpuUsageCores === null ? null : round(s.averageCpuUsageCores),
+      average_cpu_usage:
+        s.averageCpuUsageMillicores === null ? null : round(s.averageCpuUsageMillicores / 1000),
       average_memory_usage_mb:
-        s.averageMemoryUsageMb === null ? null : round(s.averageMemoryUsageMb, 2),
+        s.averageMemoryUsageBytes === null ? null : round(s.averageMemoryUsageBytes / MIB, 2),
     },
     model_performance: {
       average_cpu_confidence:

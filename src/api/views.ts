@@ -1,7 +1,8 @@
 /** Kubernetes objects in the shapes the seeds' APIs show them. */
 import type { PodMetric, V1Deployment, V1Pod } from '@kubernetes/client-node';
+import { podAccounting } from '../cluster/podResources.js';
 import { isPodReady, podDisplayStatus } from '../cluster/podStatus.js';
-import { parseCpu, parseMemory, podResourceTotals } from '../cluster/quantity.js';
+import { metricUsage, workloadObservation } from '../cluster/workloadReading.js';
 import { MIB } from '../core/units.js';
 
 export interface PodView {
@@ -46,115 +47,63 @@ export function podView(pod: V1Pod): PodView {
   };
 }
 
-export interface PodUsage {
-  cpuCores: number;
-  memoryBytes: number;
-}
-
-/** A pod's usage summed over its containers, from a metrics.k8s.io entry. */
-export function podUsage(metric: PodMetric): PodUsage {
-  let cpuCores = 0;
-  let memoryBytes = 0;
-  for (const c of metric.containers) {
-    cpuCores += parseCpu(c.usage.cpu) / 1000;
-    memoryBytes += parseMemory(c.usage.memory);
-  }
-  return { cpuCores, memoryBytes };
-}
-
 const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /** Seed 002's `GET /pods/<namespace>/<pod_name>`: usage next to requests, in cores and MiB. */
 export function podDetailView(pod: V1Pod, metric: PodMetric | undefined) {
-  const totals = podResourceTotals(pod);
-  const usage = metric ? podUsage(metric) : undefined;
+  const { requests, limits } = podAccounting(pod);
+  const usage = metric ? metricUsage(metric) : undefined;
   return {
     success: true as const,
     pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`,
     status: podDisplayStatus(pod),
     node_name: pod.spec?.nodeName ?? null,
     metrics: {
-      cpu_usage_cores: usage ? round(usage.cpuCores) : null,
+      cpu_usage_cores: usage ? round(usage.cpuMillicores / 1000) : null,
       memory_usage_mb: usage ? round(usage.memoryBytes / MIB, 2) : null,
       timestamp: metric?.timestamp ?? null,
       window: metric?.window ?? null,
     },
+    // What the pod holds on its node, as kubectl describe node counts it.
     resources: {
-      cpu_requests_cores: totals.cpuRequests / 1000,
-      memory_requests_mb: round(totals.memoryRequests / MIB, 2),
-      cpu_limits_cores: totals.cpuLimits / 1000,
-      memory_limits_mb: round(totals.memoryLimits / MIB, 2),
+      cpu_requests_cores: requests.cpuMillicores / 1000,
+      memory_requests_mb: round(requests.memoryBytes / MIB, 2),
+      cpu_limits_cores: limits.cpuMillicores / 1000,
+      memory_limits_mb: round(limits.memoryBytes / MIB, 2),
     },
   };
 }
 
-interface Tally {
-  usedCpu: number;
-  usedMemory: number;
-  requestedCpu: number;
-  requestedMemory: number;
-  measured: number;
-  running: number;
-  ready: number;
-  statuses: Record<string, number>;
-}
-
-function tally(pods: V1Pod[], metrics: PodMetric[]): Tally {
-  const byName = new Map(metrics.map((m) => [m.metadata.name, m]));
-  const t: Tally = {
-    usedCpu: 0,
-    usedMemory: 0,
-    requestedCpu: 0,
-    requestedMemory: 0,
-    measured: 0,
-    running: 0,
-    ready: 0,
-    statuses: {},
-  };
-  for (const pod of pods) {
-    const status = podDisplayStatus(pod);
-    t.statuses[status] = (t.statuses[status] ?? 0) + 1;
-    if (pod.status?.phase === 'Running' && !pod.metadata?.deletionTimestamp) t.running++;
-    if (isPodReady(pod)) t.ready++;
-    const metric = byName.get(pod.metadata?.name ?? '');
-    if (!metric) continue;
-    // Utilisation as the HPA computes it: usage over requests, over the pods that have metrics.
-    const usage = podUsage(metric);
-    const totals = podResourceTotals(pod);
-    t.usedCpu += usage.cpuCores;
-    t.usedMemory += usage.memoryBytes;
-    t.requestedCpu += totals.cpuRequests / 1000;
-    t.requestedMemory += totals.memoryRequests;
-    t.measured++;
-  }
-  return t;
-}
-
-const percentOrNull = (used: number, requested: number, measured: number) =>
-  measured > 0 && requested > 0 ? round((used / requested) * 100, 2) : null;
-
-/** Seed 004's `GET /pod`: the target Deployment's utilisation and pod counts. */
+/** Seed 004's `GET /pod`: the target Deployment's utilisation (as the HPA computes it) and pod counts. */
 export function deploymentPodView(
   dep: V1Deployment,
   pods: V1Pod[],
   metrics: PodMetric[],
-  timestamp: string,
+  timeMs: number,
 ) {
-  const t = tally(pods, metrics);
+  const o = workloadObservation(dep, pods, metrics, timeMs);
+  const statuses: Record<string, number> = {};
+  for (const p of o.pods) statuses[p.status] = (statuses[p.status] ?? 0) + 1;
+  const { cpu, memory } = o.utilization;
+  // Usage over the pods the HPA counts, so that usage and utilisation speak of the same pods.
+  const counted = cpu ?? memory;
   return {
     success: true as const,
-    namespace: dep.metadata?.namespace ?? '',
-    deployment: dep.metadata?.name ?? '',
-    cpu_utilization_percent: percentOrNull(t.usedCpu, t.requestedCpu, t.measured),
-    memory_utilization_percent: percentOrNull(t.usedMemory, t.requestedMemory, t.measured),
-    cpu_usage_cores: t.measured > 0 ? round(t.usedCpu) : null,
-    memory_usage_mb: t.measured > 0 ? round(t.usedMemory / MIB, 2) : null,
-    running_pods: t.running,
-    ready_pods: t.ready,
+    namespace: o.namespace,
+    deployment: o.name,
+    cpu_utilization_percent: cpu ? round(cpu.ratio * 100, 2) : null,
+    memory_utilization_percent: memory ? round(memory.ratio * 100, 2) : null,
+    cpu_utilization_unavailable: o.utilization.cpuUnavailable ?? null,
+    cpu_usage_cores: cpu ? round(cpu.usage / 1000) : null,
+    memory_usage_mb: memory ? round(memory.usage / MIB, 2) : null,
+    running_pods: pods.filter(
+      (p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp,
+    ).length,
+    ready_pods: pods.filter(isPodReady).length,
     total_pods: pods.length,
     desired_pods: dep.spec?.replicas ?? 0,
-    pods_with_metrics: t.measured,
-    pod_statuses: t.statuses,
-    timestamp,
+    pods_with_metrics: counted?.pods ?? 0,
+    pod_statuses: statuses,
+    timestamp: new Date(timeMs).toISOString(),
   };
 }

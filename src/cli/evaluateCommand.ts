@@ -13,6 +13,7 @@ import { ModelCache } from '../policies/models.js';
 import {
   type PolicySpec,
   createPolicy,
+  decidesWhileRollingOut,
   parsePolicySpec,
   policyKind,
   policyLabel,
@@ -118,6 +119,7 @@ export async function runEvaluation(flags: EvaluateFlags, io: CliIo): Promise<vo
           seed: flags.seed ?? 1,
           kind,
           seriesPoints: flags.plot ? 2000 : 0,
+          skipInFlight: !decidesWhileRollingOut(spec),
         },
       );
       results.push({ ...run, policy: label, config: configOf(spec) });

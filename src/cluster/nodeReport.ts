@@ -1,11 +1,13 @@
 /**
  * The node report of seed 001: per node, CPU (millicores) and RAM (bytes) capacity,
  * allocatable, and the requests and limits committed by its pods that are neither Failed nor
- * Succeeded, each with its percentage of allocatable. Pods are read page by page.
+ * Succeeded, each with its percentage of allocatable, counted as `kubectl describe node`
+ * counts them (podResources.ts). Pods are read page by page.
  */
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { type ClusterClient, listAll } from './clusterClient.js';
-import { parseCpu, parseMemory, podResourceTotals } from './quantity.js';
+import { podAccounting } from './podResources.js';
+import { parseCpu, parseMemory } from './quantity.js';
 
 export interface InstrumentedValue {
   InstrumentedValue: number;
@@ -62,11 +64,11 @@ export function nodeReportFrom(nodes: readonly V1Node[], pods: readonly V1Pod[])
     if (phase === 'Failed' || phase === 'Succeeded') continue;
     const sum = sums.get(pod.spec?.nodeName ?? '');
     if (!sum) continue;
-    const t = podResourceTotals(pod);
-    sum.cpuReq += t.cpuRequests;
-    sum.cpuLim += t.cpuLimits;
-    sum.memReq += t.memoryRequests;
-    sum.memLim += t.memoryLimits;
+    const { requests, limits } = podAccounting(pod);
+    sum.cpuReq += requests.cpuMillicores;
+    sum.cpuLim += limits.cpuMillicores;
+    sum.memReq += requests.memoryBytes;
+    sum.memLim += limits.memoryBytes;
   }
   return {
     Nodes: nodes.map((node) => {

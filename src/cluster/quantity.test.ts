@@ -1,15 +1,7 @@
-import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { isQpError } from '../core/errors.js';
 import { bytes, millicores } from '../core/units.js';
-import {
-  formatCpu,
-  formatMemory,
-  parseCpu,
-  parseMemory,
-  parseQuantity,
-  podResourceTotals,
-} from './quantity.js';
+import { formatCpu, formatMemory, parseCpu, parseMemory, parseQuantity } from './quantity.js';
 
 describe('quantities', () => {
   it.each([
@@ -64,39 +56,5 @@ describe('quantities', () => {
       expect(parseCpu(formatCpu(millicores(m)))).toBe(m);
     for (const b of [1, 1024, 3 * 2 ** 20, 5 * 2 ** 30 + 1])
       expect(parseMemory(formatMemory(bytes(b)))).toBe(b);
-  });
-});
-
-describe('podResourceTotals', () => {
-  it('sums requests and limits independently, with init containers and overhead', () => {
-    const pod: V1Pod = {
-      spec: {
-        containers: [
-          { name: 'a', resources: { requests: { cpu: '250m', memory: '64Mi' } } },
-          {
-            name: 'b',
-            resources: { requests: { cpu: '500m' }, limits: { cpu: '1', memory: '256Mi' } },
-          },
-          { name: 'c' },
-        ],
-        initContainers: [{ name: 'init', resources: { requests: { cpu: '2' } } }],
-        overhead: { memory: '1Mi' },
-      },
-    };
-    expect(podResourceTotals(pod)).toEqual({
-      cpuRequests: 2000,
-      cpuLimits: 1000,
-      memoryRequests: 65 * 2 ** 20,
-      memoryLimits: 257 * 2 ** 20,
-    });
-  });
-
-  it('counts nothing for a pod without resources', () => {
-    expect(podResourceTotals({ spec: { containers: [{ name: 'x' }] } })).toEqual({
-      cpuRequests: 0,
-      cpuLimits: 0,
-      memoryRequests: 0,
-      memoryLimits: 0,
-    });
   });
 });

@@ -4,7 +4,6 @@
  * fractional values with a suffix such as "1.5Gi" (it builds a BigInt), which the API server
  * accepts, so those are scaled here by the same suffix table.
  */
-import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { quantityToScalar } from '@kubernetes/client-node/dist/util.js';
 import { invalidArgument } from '../core/errors.js';
 import { type Bytes, type Millicores, bytes, millicores } from '../core/units.js';
@@ -76,66 +75,4 @@ export function formatMemory(value: Bytes): string {
     if (b !== 0 && b % scale === 0) return `${b / scale}${suffix}`;
   }
   return String(b);
-}
-
-export interface PodResourceTotals {
-  cpuRequests: Millicores;
-  cpuLimits: Millicores;
-  memoryRequests: Bytes;
-  memoryLimits: Bytes;
-}
-
-function containerValue(
-  c: V1Container,
-  kind: 'requests' | 'limits',
-  resource: 'cpu' | 'memory',
-): number {
-  const q = c.resources?.[kind]?.[resource];
-  if (q === undefined || q === null || q === '') return 0;
-  return resource === 'cpu' ? parseCpu(String(q)) : parseMemory(String(q));
-}
-
-/**
- * What a pod requests and limits, as the scheduler and `kubectl describe node` count it:
- * the sum over app containers, at least the largest init container (they run one at a
- * time, before the app containers), plus the pod overhead. Requests and limits are summed
- * independently, so a container with requests and no limits still counts its requests.
- */
-export function podResourceTotals(pod: V1Pod): PodResourceTotals {
-  const cached = totalsCache.get(pod);
-  if (cached) return cached;
-  const result = computeTotals(pod);
-  totalsCache.set(pod, result);
-  return result;
-}
-
-/**
- * Totals per pod object: the simulator hands out the same object until the pod changes, and
- * parsing quantity strings is what observing thousands of pods spends its time on.
- */
-const totalsCache = new WeakMap<V1Pod, PodResourceTotals>();
-
-function computeTotals(pod: V1Pod): PodResourceTotals {
-  const totals = { cpuRequests: 0, cpuLimits: 0, memoryRequests: 0, memoryLimits: 0 };
-  const keys = [
-    ['cpuRequests', 'requests', 'cpu'],
-    ['cpuLimits', 'limits', 'cpu'],
-    ['memoryRequests', 'requests', 'memory'],
-    ['memoryLimits', 'limits', 'memory'],
-  ] as const;
-  for (const [key, kind, resource] of keys) {
-    let sum = 0;
-    for (const c of pod.spec?.containers ?? []) sum += containerValue(c, kind, resource);
-    for (const c of pod.spec?.initContainers ?? [])
-      sum = Math.max(sum, containerValue(c, kind, resource));
-    const overhead = pod.spec?.overhead?.[resource];
-    if (overhead) sum += resource === 'cpu' ? parseCpu(overhead) : parseMemory(overhead);
-    totals[key] = sum;
-  }
-  return {
-    cpuRequests: millicores(totals.cpuRequests),
-    cpuLimits: millicores(totals.cpuLimits),
-    memoryRequests: bytes(totals.memoryRequests),
-    memoryLimits: bytes(totals.memoryLimits),
-  };
 }

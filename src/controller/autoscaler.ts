@@ -1,28 +1,37 @@
 /**
- * The control loop: for each workload in the configured namespaces, observe, ask its policy,
- * apply the guardrails, act (unless dry-run or recommend), verify, record. A workload is
- * never processed twice at once; a failure in one is recorded, backed off and retried, and
- * never stops the others.
+ * The control loop, level-based as Kubernetes controllers are: each cycle observes every
+ * Deployment of the configured namespaces, decides for all of them (one batch per policy),
+ * applies the guardrails, and issues the changes through the actuator — a bounded pool of
+ * concurrent changes, one at a time per workload — without ever waiting for a rollout. A
+ * workload whose change is still rolling out is skipped as `in_progress` until the actuator
+ * settles it. A failure in one workload is recorded, backed off and retried, and never stops
+ * the others. Cooldowns, changes in flight and policy history come back from the store when
+ * this instance starts or becomes the leader.
  */
-import type { PodMetric, V1Deployment, V1Pod } from '@kubernetes/client-node';
-import { deploymentNameOfPod, podMatchesDeployment } from '../cluster/owner.js';
+import type { V1Deployment } from '@kubernetes/client-node';
+import { type Actuator, isNothingChanged, storeUnavailable } from '../cluster/actuator.js';
+import type { ClusterClient } from '../cluster/clusterClient.js';
 import {
-  type ClusterClient,
-  type ContainerResourcesMap,
-  listAll,
-} from '../cluster/clusterClient.js';
-import { selectorFromMatchLabels } from '../cluster/selectors.js';
-import { formatCpu, formatMemory, parseCpu, parseMemory } from '../cluster/quantity.js';
+  decisionMetrics,
+  observationFrom,
+  observeWorkload,
+  snapshotNamespace,
+} from '../cluster/workloadReading.js';
 import type { Clock } from '../core/clock.js';
+import {
+  type DecisionOutcome,
+  type DecisionRecord,
+  describeDecision,
+  isScaleUp,
+  type NewDecisionRecord,
+} from '../core/decision.js';
 import { type Loop, runLoop } from '../core/loop.js';
-import { bytes, millicores } from '../core/units.js';
+import { type WorkloadObservation, workloadKey } from '../core/workload.js';
 import { applyGuardrails } from '../policies/guardrails.js';
-import type { PolicySpec } from '../policies/registry.js';
-import type { Decision, ScalingPolicy, WorkloadObservation } from '../policies/types.js';
-import { workloadKey } from '../policies/types.js';
-import { summarizeUsage } from '../policies/usage.js';
-import type { DecisionLog, DecisionOutcome, DecisionRecord } from '../store/decisionLog.js';
-import { observeWorkload, workloadObservation } from './observe.js';
+import { parsePolicySpec, type PolicySpec } from '../policies/registry.js';
+import type { PolicyDecision, PolicyInput, ScalingPolicy } from '../policies/types.js';
+import type { DecisionLog } from '../store/decisionLog.js';
+import type { PolicyState, PolicyStateStore } from '../store/policyStates.js';
 import type { ScalingSettings } from './settings.js';
 import { type WorkloadPlan, planWorkload } from './workloadSettings.js';
 
@@ -32,9 +41,12 @@ export interface AutoscalerDeps {
   settings: () => ScalingSettings;
   /** The policy for a spec, built once and kept (policies hold per-workload history). */
   policy: (spec: PolicySpec) => Promise<ScalingPolicy>;
+  actuator: Actuator;
   log: DecisionLog;
-  /** How long to wait for the cluster to confirm a change. */
-  verifyTimeoutMs?: number;
+  /** Where policy history is kept between runs and leaders; in memory only when absent. */
+  policyStates?: PolicyStateStore;
+  /** Changes issued at once (the HPA controller's --concurrent-horizontal-pod-autoscaler-syncs). */
+  concurrency?: number;
   onError?: (namespace: string, name: string, err: unknown) => void;
   /** Whether the loop may run a cycle now (leader election); always when absent. */
   shouldRun?: () => boolean;
@@ -43,10 +55,7 @@ export interface AutoscalerDeps {
 
 /** What the loop reports as it goes, for metrics. */
 export interface AutoscalerObserver {
-  decision?(record: DecisionRecord): void;
   cycle?(durationMs: number, results: readonly WorkloadResult[]): void;
-  verification?(waitedMs: number, ok: boolean): void;
-  fallback?(method: string): void;
 }
 
 export type WorkloadStatus = 'success' | 'skipped' | 'error';
@@ -60,15 +69,10 @@ export interface WorkloadResult {
   reason?: SkipReason;
   message: string;
   record?: DecisionRecord;
+  /** Resolves with the final record of a change that was made, once its rollout is settled. */
+  done?: Promise<DecisionRecord>;
   /** The failure itself, when status is error, for callers that answer with its code. */
   error?: unknown;
-}
-
-interface NamespaceSnapshot {
-  deployments: V1Deployment[];
-  podsByDeployment: Map<string, V1Pod[]>;
-  metrics: ReadonlyMap<string, PodMetric>;
-  timeMs: number;
 }
 
 interface Failure {
@@ -76,70 +80,128 @@ interface Failure {
   retryAtMs: number;
 }
 
+/** A workload that reached the policy: its plan, what was seen, and the pod a request named. */
+interface Item {
+  plan: WorkloadPlan;
+  observation: WorkloadObservation;
+  pod?: string;
+  ignoreBackoff?: boolean;
+}
+
+interface Decided {
+  item: Item;
+  decision: PolicyDecision;
+}
+
 const MAX_BACKOFF_MS = 10 * 60_000;
+/** Policy history older than this is stale: a restarted qpilot starts those workloads afresh. */
+const STATE_MAX_AGE_MS = 24 * 3_600_000;
+/** The longest cooldown a setting or an annotation can ask for. */
+const MAX_COOLDOWN_MS = 24 * 3_600_000;
+
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+const specKey = (s: PolicySpec) => (s.arg === undefined ? s.name : `${s.name}:${s.arg}`);
 
 export class Autoscaler {
-  private readonly inFlight = new Set<string>();
-  private readonly lastChangeMs = new Map<string, number>();
+  /** Workloads being decided or issued right now. */
+  private readonly processing = new Set<string>();
   private readonly failures = new Map<string, Failure>();
+  /** When each workload was last changed (by the loop or an operator): its cooldown. */
+  private readonly lastChangeMs = new Map<string, number>();
+  private restored = false;
+  private restoring?: Promise<void>;
+  private savingStates: Promise<void> = Promise.resolve();
   private loop?: Loop;
   private cycles = 0;
   private lastCycle?: { startedMs: number; durationMs: number; workloads: number; errors: number };
 
   constructor(private readonly deps: AutoscalerDeps) {}
 
-  /** Every Deployment of the configured namespaces, processed one after another. */
+  /** Starts a workload's cooldown: a change was made to it (by the loop or an operator). */
+  noteChange(namespace: string, name: string, timeMs: number): void {
+    const key = workloadKey({ namespace, name });
+    this.lastChangeMs.set(key, Math.max(this.lastChangeMs.get(key) ?? 0, timeMs));
+  }
+
+  /**
+   * Takes over from a previous run or leader: the changes it left in flight, the workloads'
+   * last changes (their cooldowns) and each policy's history. Nothing is decided before.
+   */
+  restore(): Promise<void> {
+    this.restoring ??= this.restoreNow().finally(() => (this.restoring = undefined));
+    return this.restoring;
+  }
+
+  private async restoreNow(): Promise<void> {
+    const { actuator, log, clock, policyStates } = this.deps;
+    await actuator.resume();
+    const now = clock.now();
+    for (const [key, t] of await log.lastChanges(now - MAX_COOLDOWN_MS))
+      this.noteChange(...splitKey(key), t);
+    if (policyStates) {
+      for (const s of await policyStates.load(now - STATE_MAX_AGE_MS)) {
+        try {
+          const policy = await this.deps.policy(parsePolicySpec(s.policy));
+          policy.importState?.(s.namespace, s.workload, s.state);
+        } catch (err) {
+          // A policy that no longer exists (or cannot be built) starts afresh.
+          this.deps.onError?.(s.namespace, s.workload, err);
+        }
+      }
+    }
+    this.restored = true;
+  }
+
+  /** Forgets what was restored: a standby's memory goes stale while another instance leads. */
+  private invalidate(): void {
+    this.restored = false;
+  }
+
+  /** One cycle over every Deployment of the configured namespaces. */
   async runOnce(): Promise<WorkloadResult[]> {
-    const started = this.deps.clock.now();
+    const { clock, actuator } = this.deps;
+    const started = clock.now();
+    if (!this.restored) await this.restore();
+    // Settle the rollouts that finished, so that their workloads are decided again now.
+    await actuator.poll();
     const results: WorkloadResult[] = [];
-    for (const namespace of this.deps.settings().namespaces) {
-      let snapshot: NamespaceSnapshot;
-      try {
-        snapshot = await this.snapshot(namespace);
-      } catch (err) {
+    const items: Item[] = [];
+    const snapshots = await Promise.all(
+      this.deps.settings().namespaces.map((ns) =>
+        snapshotNamespace(this.deps.cluster, clock, ns).then(
+          (s) => ({ ns, s }),
+          (err: unknown) => ({ ns, err }),
+        ),
+      ),
+    );
+    for (const snap of snapshots) {
+      if ('err' in snap) {
         results.push({
-          namespace,
+          namespace: snap.ns,
           name: '*',
           status: 'error',
-          message: `observing namespace ${namespace} failed: ${errorText(err)}`,
+          message: `observing namespace ${snap.ns} failed: ${errorText(snap.err)}`,
+          error: snap.err,
         });
         continue;
       }
-      for (const dep of snapshot.deployments)
-        results.push(await this.processDeployment(dep, undefined, {}, snapshot));
+      for (const dep of snap.s.deployments) {
+        const gate = this.admit(dep);
+        if ('result' in gate) results.push(gate.result);
+        else items.push({ plan: gate.plan, observation: observationFrom(snap.s, dep) });
+      }
     }
+    results.push(...(await this.process(items)));
     this.cycles++;
-    this.deps.observer?.cycle?.(this.deps.clock.now() - started, results);
+    const durationMs = clock.now() - started;
+    this.deps.observer?.cycle?.(durationMs, results);
     this.lastCycle = {
       startedMs: started,
-      durationMs: this.deps.clock.now() - started,
+      durationMs,
       workloads: results.length,
       errors: results.filter((r) => r.status === 'error').length,
     };
     return results;
-  }
-
-  /**
-   * A namespace in three listings (Deployments, pods, pod metrics) instead of three requests
-   * per workload: a cycle over 1,000 workloads costs the API server a handful of calls.
-   */
-  private async snapshot(namespace: string): Promise<NamespaceSnapshot> {
-    const { cluster } = this.deps;
-    const [deployments, pods, metrics] = await Promise.all([
-      listAll((o) => cluster.listWorkloads(o), { namespace, limit: 500 }),
-      listAll((o) => cluster.listPods(o), { namespace, limit: 500 }),
-      cluster.podMetrics({ namespace }),
-    ]);
-    const podsByDeployment = new Map<string, V1Pod[]>();
-    for (const pod of pods) {
-      const owner = deploymentNameOfPod(pod);
-      if (owner === undefined) continue;
-      const list = podsByDeployment.get(owner);
-      if (list) list.push(pod);
-      else podsByDeployment.set(owner, [pod]);
-    }
-    const metricsByPod = new Map(metrics.map((m) => [m.metadata.name, m]));
-    return { deployments, podsByDeployment, metrics: metricsByPod, timeMs: this.deps.clock.now() };
   }
 
   /** One workload by name, now (seed 002's POST /scale/pod names a pod of it). */
@@ -150,249 +212,259 @@ export class Autoscaler {
     /** `deployment`: the Deployment as the caller has just read it, so as not to read it again. */
     options: { ignoreBackoff?: boolean; deployment?: V1Deployment } = {},
   ): Promise<WorkloadResult> {
+    if (!this.restored) await this.restore();
+    await this.deps.actuator.poll();
     const dep = options.deployment ?? (await this.deps.cluster.getWorkload(namespace, name));
-    return this.processDeployment(dep, pod, options);
+    const gate = this.admit(dep, options.ignoreBackoff);
+    if ('result' in gate) return gate.result;
+    let observation: WorkloadObservation;
+    try {
+      observation = await observeWorkload(this.deps.cluster, this.deps.clock, namespace, name);
+    } catch (err) {
+      this.processing.delete(workloadKey(gate.plan));
+      return this.failed({ plan: gate.plan }, err);
+    }
+    const [result] = await this.process([
+      { plan: gate.plan, observation, pod, ignoreBackoff: options.ignoreBackoff },
+    ]);
+    return result!;
   }
 
-  private async processDeployment(
+  /** The plan of a Deployment, or why it is left alone now. */
+  private admit(
     dep: V1Deployment,
-    pod?: string,
-    options: { ignoreBackoff?: boolean } = {},
-    snapshot?: NamespaceSnapshot,
-  ): Promise<WorkloadResult> {
+    ignoreBackoff = false,
+  ): { plan: WorkloadPlan } | { result: WorkloadResult } {
     const plan = planWorkload(dep, this.deps.settings());
     const { namespace, name } = plan;
+    const skip = (reason: SkipReason, message: string) => ({
+      result: { namespace, name, status: 'skipped' as const, reason, message },
+    });
+    if (plan.skip) return skip(plan.skip.reason, plan.skip.message);
     const key = workloadKey(plan);
-    if (plan.skip)
-      return {
-        namespace,
-        name,
-        status: 'skipped',
-        reason: plan.skip.reason,
-        message: plan.skip.message,
-      };
-    if (this.inFlight.has(key))
-      return {
-        namespace,
-        name,
-        status: 'skipped',
-        reason: 'in_progress',
-        message: `${name} is being processed already`,
-      };
+    const flight = this.deps.actuator.changeInFlight(namespace, name);
+    if (flight)
+      return skip(
+        'in_progress',
+        `${name} is changing: ${flight.description} (decision #${flight.decisionId}) is rolling out`,
+      );
+    if (this.processing.has(key)) return skip('in_progress', `${name} is being processed already`);
     const failure = this.failures.get(key);
     const now = this.deps.clock.now();
-    if (failure && now < failure.retryAtMs && !options.ignoreBackoff)
+    if (failure && now < failure.retryAtMs && !ignoreBackoff)
+      return skip(
+        'backoff',
+        `${name} failed ${failure.count} time(s); next attempt in ${Math.ceil((failure.retryAtMs - now) / 1000)} s`,
+      );
+    // Claimed now, synchronously: a second caller sees it at once. process() releases it.
+    this.processing.add(key);
+    return { plan };
+  }
+
+  /** Decides for the items (a batch per policy), records what changes nothing, issues the rest. */
+  private async process(items: Item[]): Promise<WorkloadResult[]> {
+    try {
+      const { decided, results } = await this.decide(items);
+      const quiet: { d: Decided; outcome: DecisionOutcome; message: string }[] = [];
+      const changes: Decided[] = [];
+      for (const d of decided) {
+        const gate = this.gate(d);
+        if (gate) quiet.push({ d, ...gate });
+        else changes.push(d);
+      }
+      const [recorded, issued] = await Promise.all([this.recordQuiet(quiet), this.issue(changes)]);
+      this.saveStates(decided);
+      return [...results, ...recorded, ...issued];
+    } finally {
+      for (const item of items) this.processing.delete(workloadKey(item.plan));
+    }
+  }
+
+  /** Each policy decides for its workloads in one batch; the guardrails apply to every decision. */
+  private async decide(items: Item[]): Promise<{ decided: Decided[]; results: WorkloadResult[] }> {
+    const groups = new Map<string, { spec: PolicySpec; items: Item[] }>();
+    for (const item of items) {
+      const k = specKey(item.plan.policy);
+      const g = groups.get(k) ?? { spec: item.plan.policy, items: [] };
+      g.items.push(item);
+      groups.set(k, g);
+    }
+    const decided: Decided[] = [];
+    const results: WorkloadResult[] = [];
+    for (const g of groups.values()) {
+      try {
+        const policy = await this.deps.policy(g.spec);
+        const inputs: PolicyInput[] = g.items.map((item) => ({
+          observation: item.observation,
+          bounds: item.plan.bounds,
+          scaleFactor: item.plan.scaleFactor,
+        }));
+        const out = policy.decideBatch
+          ? policy.decideBatch(inputs)
+          : inputs.map((i) => policy.decide(i));
+        g.items.forEach((item, i) =>
+          decided.push({ item, decision: applyGuardrails(out[i]!, inputs[i]!) }),
+        );
+      } catch (err) {
+        for (const item of g.items) results.push(this.failed(item, err));
+      }
+    }
+    return { decided, results };
+  }
+
+  /** Why a decision is not acted on now, or undefined when it is. */
+  private gate(d: Decided): { outcome: DecisionOutcome; message: string } | undefined {
+    const { plan } = d.item;
+    const decision = d.decision;
+    const settings = this.deps.settings();
+    const last = this.lastChangeMs.get(workloadKey(plan));
+    const inCooldown =
+      last !== undefined && this.deps.clock.now() - last < plan.cooldownMs && !isScaleUp(decision);
+    if (!decision.canScale)
+      return {
+        outcome: 'no_change',
+        message: decision.explanation.reasoning || 'nothing to change',
+      };
+    if (inCooldown)
+      return {
+        outcome: 'cooldown',
+        message: `${plan.name} is in cooldown period (${Math.round(plan.cooldownMs / 60_000)} min after its last change)`,
+      };
+    if (settings.dryRun)
+      return { outcome: 'dry_run', message: `dry run: would ${describeDecision(decision)}` };
+    if (plan.mode === 'recommend')
+      return { outcome: 'recommend', message: `recommendation: ${describeDecision(decision)}` };
+    return undefined;
+  }
+
+  /** The decisions that change nothing, in one write. */
+  private async recordQuiet(
+    quiet: { d: Decided; outcome: DecisionOutcome; message: string }[],
+  ): Promise<WorkloadResult[]> {
+    if (quiet.length === 0) return [];
+    const now = this.deps.clock.now();
+    const records: NewDecisionRecord[] = quiet.map(({ d, outcome, message }) => ({
+      timeMs: now,
+      namespace: d.item.plan.namespace,
+      workload: d.item.plan.name,
+      pod: d.item.pod,
+      decision: d.decision,
+      outcome,
+      message,
+      metrics: decisionMetrics(d.item.observation),
+    }));
+    let stored: DecisionRecord[];
+    try {
+      stored = await this.deps.actuator.record(records);
+    } catch (err) {
+      const refused = storeUnavailable(err);
+      return quiet.map(({ d }) => this.failed(d.item, refused));
+    }
+    return quiet.map(({ d, outcome, message }, i) => {
+      this.failures.delete(workloadKey(d.item.plan));
+      const cooling = outcome === 'cooldown';
+      return {
+        namespace: d.item.plan.namespace,
+        name: d.item.plan.name,
+        status: cooling ? ('skipped' as const) : ('success' as const),
+        ...(cooling ? { reason: 'cooldown_period' as const } : {}),
+        message,
+        record: stored[i],
+      };
+    });
+  }
+
+  /** Issues the changes through the actuator, a few at a time; none waits for its rollout. */
+  private async issue(changes: Decided[]): Promise<WorkloadResult[]> {
+    const results: WorkloadResult[] = new Array<WorkloadResult>(changes.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < changes.length) {
+        const i = next++;
+        results[i] = await this.issueOne(changes[i]!);
+      }
+    };
+    const width = Math.max(1, this.deps.concurrency ?? 5);
+    await Promise.all(Array.from({ length: Math.min(width, changes.length) }, worker));
+    return results;
+  }
+
+  private async issueOne({ item, decision }: Decided): Promise<WorkloadResult> {
+    const { namespace, name } = item.plan;
+    try {
+      const applied = await this.deps.actuator.apply(decision, {
+        metrics: decisionMetrics(item.observation),
+        pod: item.pod,
+      });
+      this.noteChange(namespace, name, applied.record.timeMs);
+      this.failures.delete(workloadKey(item.plan));
       return {
         namespace,
         name,
-        status: 'skipped',
-        reason: 'backoff',
-        message: `${name} failed ${failure.count} time(s); next attempt in ${Math.ceil((failure.retryAtMs - now) / 1000)} s`,
+        status: 'success',
+        message: applied.record.message,
+        record: applied.record,
+        done: applied.done,
       };
-    this.inFlight.add(key);
-    try {
-      const result = await this.decideAndAct(plan, dep, pod, snapshot);
-      this.failures.delete(key);
-      return result;
     } catch (err) {
-      const count = (failure?.count ?? 0) + 1;
+      return this.failed(item, err);
+    }
+  }
+
+  /** A workload's failure: recorded for its backoff, reported, never thrown. */
+  private failed(item: Pick<Item, 'plan' | 'ignoreBackoff'>, err: unknown): WorkloadResult {
+    const { namespace, name } = item.plan;
+    const key = workloadKey(item.plan);
+    // A store that cannot be written is not the workload's fault: no backoff for it.
+    if (!isNothingChanged(err)) {
+      const count = (this.failures.get(key)?.count ?? 0) + 1;
       const intervalMs = this.deps.settings().autoScaleIntervalSec * 1000;
       this.failures.set(key, {
         count,
-        retryAtMs: now + Math.min(MAX_BACKOFF_MS, intervalMs * 2 ** (count - 1)),
+        retryAtMs: this.deps.clock.now() + Math.min(MAX_BACKOFF_MS, intervalMs * 2 ** (count - 1)),
       });
-      this.deps.onError?.(namespace, name, err);
-      return { namespace, name, status: 'error', message: errorText(err), error: err };
-    } finally {
-      this.inFlight.delete(key);
     }
+    this.deps.onError?.(namespace, name, err);
+    return { namespace, name, status: 'error', message: errorText(err), error: err };
   }
 
-  private async decideAndAct(
-    plan: WorkloadPlan,
-    dep: V1Deployment,
-    pod?: string,
-    snapshot?: NamespaceSnapshot,
-  ): Promise<WorkloadResult> {
-    const { cluster, clock } = this.deps;
-    const settings = this.deps.settings();
-    const { namespace, name } = plan;
-    const observation = snapshot
-      ? workloadObservation(
-          dep,
-          (snapshot.podsByDeployment.get(name) ?? []).filter((p) => podMatchesDeployment(p, dep)),
-          snapshot.metrics,
-          snapshot.timeMs,
-        )
-      : await observeWorkload(cluster, clock, namespace, name);
-    const policy = await this.deps.policy(plan.policy);
-    const input = { observation, bounds: plan.bounds, scaleFactor: plan.scaleFactor };
-    const decision = applyGuardrails(policy.decide(input), input);
-    const key = workloadKey(plan);
-    const record = async (outcome: DecisionOutcome, message: string) => {
-      const stored = await this.deps.log.append({
-        timeMs: clock.now(),
-        namespace,
-        workload: name,
-        pod,
-        decision,
-        outcome,
-        message,
-        metrics: perPodMetrics(observation),
-      });
-      this.deps.observer?.decision?.(stored);
-      return stored;
-    };
-    let outcome: DecisionOutcome;
-    let message: string;
-    const last = this.lastChangeMs.get(key);
-    const inCooldown = last !== undefined && clock.now() - last < plan.cooldownMs;
-    if (!decision.canScale) {
-      outcome = 'no_change';
-      message = 'nothing to change';
-    } else if (inCooldown && !isScaleUp(decision)) {
-      outcome = 'cooldown';
-      message = `${name} is in cooldown period (${Math.round(plan.cooldownMs / 60_000)} min after its last change)`;
-    } else if (settings.dryRun) {
-      outcome = 'dry_run';
-      message = `dry run: would ${describeChange(decision)}`;
-    } else if (plan.mode === 'recommend') {
-      outcome = 'recommend';
-      message = `recommendation: ${describeChange(decision)}`;
-    } else {
-      let verified: { ok: boolean; message: string };
-      try {
-        verified = await this.act(
-          decision,
-          selectorFromMatchLabels(dep.spec?.selector?.matchLabels),
-        );
-      } catch (err) {
-        // The failed attempt is a decision too: recorded, then handled as the workload's failure.
-        await record('failed', `${describeChange(decision)} failed: ${errorText(err)}`);
-        throw err;
-      }
-      this.lastChangeMs.set(key, clock.now());
-      outcome = verified.ok ? 'applied' : 'unverified';
-      message = verified.message;
-      await this.announce(namespace, name, decision, verified);
-    }
-    const recorded = await record(outcome, message);
-    const skipped = outcome === 'cooldown';
-    return {
-      namespace,
-      name,
-      status: skipped ? 'skipped' : 'success',
-      ...(skipped ? { reason: 'cooldown_period' as const } : {}),
-      message,
-      record: recorded,
-    };
+  /** Keeps each decided workload's policy history, in the background, one save at a time. */
+  private saveStates(decided: Decided[]): void {
+    const store = this.deps.policyStates;
+    if (!store || decided.length === 0) return;
+    const now = this.deps.clock.now();
+    const pending = decided.map((d) => ({ spec: d.item.plan.policy, plan: d.item.plan }));
+    this.savingStates = this.savingStates
+      .then(async () => {
+        const states: PolicyState[] = [];
+        for (const { spec, plan } of pending) {
+          const policy = await this.deps.policy(spec).catch(() => undefined);
+          const state = policy?.exportState?.(plan.namespace, plan.name);
+          if (state !== undefined)
+            states.push({
+              policy: specKey(spec),
+              namespace: plan.namespace,
+              workload: plan.name,
+              state,
+            });
+        }
+        await store.save(states, now);
+      })
+      .catch((err: unknown) => this.deps.onError?.('*', '*', err));
   }
 
-  /** A Kubernetes Event on the Deployment for every change made; its failure changes nothing else. */
-  private async announce(
-    namespace: string,
-    name: string,
-    d: Decision,
-    verified: { ok: boolean; message: string },
-  ): Promise<void> {
-    try {
-      await this.deps.cluster.recordEvent(
-        { kind: 'Deployment', namespace, name },
-        {
-          type: verified.ok ? 'Normal' : 'Warning',
-          reason: !verified.ok ? 'QpilotUnverified' : d.replicas ? 'QpilotScaled' : 'QpilotResized',
-          message: `${d.policy}: ${verified.message}`.slice(0, 1024),
-        },
-      );
-    } catch (err) {
-      this.deps.onError?.(namespace, name, err);
-    }
-  }
-
-  /** Applies a guarded decision and waits for the cluster to confirm it. */
-  private async act(d: Decision, labelSelector: string): Promise<{ ok: boolean; message: string }> {
-    if (d.replicas) return this.scale(d, d.replicas);
-    return this.resize(d, labelSelector);
-  }
-
-  private async scale(
-    d: Decision,
-    replicas: { current: number; desired: number },
-  ): Promise<{ ok: boolean; message: string }> {
-    const { cluster } = this.deps;
-    const timeoutMs = this.deps.verifyTimeoutMs ?? 120_000;
-    await cluster.scaleWorkload(d.namespace, d.name, replicas.desired);
-    try {
-      // Stopping the loop (or the server) ends the wait: the change stands, unverified.
-      const ready = await cluster.waitForWorkloadReady(d.namespace, d.name, replicas.desired, {
-        timeoutMs,
-        signal: this.loop?.signal,
-      });
-      this.deps.observer?.verification?.(ready.waitedMs, true);
-      return {
-        ok: true,
-        message: `scaled ${d.name} from ${replicas.current} to ${replicas.desired} replicas; ready after ${Math.round(ready.waitedMs / 1000)} s`,
-      };
-    } catch (err) {
-      this.deps.observer?.verification?.(timeoutMs, false);
-      return {
-        ok: false,
-        message: `scaled ${d.name} to ${replicas.desired} replicas, not confirmed: ${errorText(err)}`,
-      };
-    }
-  }
-
-  private async resize(
-    d: Decision,
-    labelSelector: string,
-  ): Promise<{ ok: boolean; message: string }> {
-    const { cluster } = this.deps;
-    if (!d.resources) return { ok: true, message: 'nothing to change' };
-    const cpuFactor = ratio(d.resources.cpu.new, d.resources.cpu.current);
-    const memoryFactor = ratio(d.resources.memory.new, d.resources.memory.current);
-    const scale = (q: Record<string, string> | undefined) => {
-      const out: { cpu?: string; memory?: string } = {};
-      if (q?.cpu)
-        out.cpu = formatCpu(millicores(Math.max(1, Math.round(parseCpu(q.cpu) * cpuFactor))));
-      if (q?.memory)
-        out.memory = formatMemory(bytes(Math.round(parseMemory(q.memory) * memoryFactor)));
-      return out;
-    };
-    // One listing for the pods' container specs; each is resized from its own current size.
-    const pods = await listAll((opts) => cluster.listPods(opts), {
-      namespace: d.namespace,
-      labelSelector,
-      limit: 500,
-    });
-    const methods: string[] = [];
-    for (const pod of pods.filter(
-      (p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp,
-    )) {
-      const change: ContainerResourcesMap = {};
-      for (const c of pod.spec?.containers ?? [])
-        change[c.name] = {
-          requests: scale(c.resources?.requests),
-          limits: scale(c.resources?.limits),
-        };
-      const result = await cluster.resizePod(d.namespace, pod.metadata!.name!, change, {
-        fallbackToTemplate: true,
-      });
-      methods.push(result.method);
-      if (result.method === 'template') this.deps.observer?.fallback?.('template');
-      // The template fallback rolls every pod: one update is enough.
-      if (result.method === 'template') break;
-    }
-    return {
-      ok: true,
-      message: `resized ${d.name}: ${describeChange(d)} (${[...new Set(methods)].join(', ') || 'no running pod'})`,
-    };
+  /** Resolves once the policy history of the cycles so far is saved. */
+  flushStates(): Promise<void> {
+    return this.savingStates;
   }
 
   start(): void {
     if (this.loop) return;
+    this.deps.actuator.start();
     this.loop = runLoop(this.deps.clock, async () => {
       // A standby looks again every second, so that it runs a cycle as soon as it leads.
       const leads = this.deps.shouldRun?.() ?? true;
+      if (!leads) this.invalidate();
       try {
         if (leads) await this.runOnce();
       } catch (err) {
@@ -406,6 +478,7 @@ export class Autoscaler {
     const loop = this.loop;
     this.loop = undefined;
     await loop?.stop();
+    await this.savingStates;
   }
 
   status() {
@@ -413,7 +486,11 @@ export class Autoscaler {
       running: this.loop !== undefined,
       cycles: this.cycles,
       lastCycle: this.lastCycle,
-      inFlight: [...this.inFlight],
+      inFlight: [
+        ...this.deps.actuator.inFlightChanges().map((f) => f.workload),
+        ...[...this.processing].filter((k) => !this.deps.actuator.changeInFlight(...splitKey(k))),
+      ],
+      changes: this.deps.actuator.inFlightChanges(),
       failing: [...this.failures.entries()].map(([workload, f]) => ({
         workload,
         failures: f.count,
@@ -423,32 +500,7 @@ export class Autoscaler {
   }
 }
 
-const ratio = (next: number, current: number) => (current > 0 ? next / current : 1);
-
-function isScaleUp(d: Decision): boolean {
-  return d.replicas !== undefined && d.replicas.desired > d.replicas.current;
-}
-
-function describeChange(d: Decision): string {
-  if (d.replicas)
-    return `scale ${d.name} from ${d.replicas.current} to ${d.replicas.desired} replicas`;
-  if (!d.resources) return 'change nothing';
-  const { cpu, memory } = d.resources;
-  return `set ${d.name}'s pods to ${cpu.new} cores (${cpu.action}) and ${memory.new} MiB (${memory.action})`;
-}
-
-export function perPodMetrics(o: WorkloadObservation): DecisionRecord['metrics'] {
-  const u = summarizeUsage(o);
-  const n = Math.max(1, u.measuredPods);
-  const t = o.template;
-  return {
-    cpuUsageCores: u.cpuUsageMillicores / n / 1000,
-    memoryUsageMb: u.memoryUsageBytes / n / 2 ** 20,
-    cpuLimitCores: (t.cpuLimitMillicores || t.cpuRequestMillicores) / 1000,
-    memoryLimitMb: (t.memoryLimitBytes || t.memoryRequestBytes) / 2 ** 20,
-  };
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+function splitKey(key: string): [string, string] {
+  const i = key.indexOf('/');
+  return [key.slice(0, i), key.slice(i + 1)];
 }

@@ -50,20 +50,28 @@ export class MetricsSampler {
 
   constructor(private readonly options: SamplerOptions) {}
 
-  start(series: string, target: SamplerTarget, intervalMs = 200): SeriesStatus {
+  /**
+   * Starts a series with its first sample, written before this resolves: a store that cannot
+   * take samples refuses the series now (a 503) rather than lose every sample of it later.
+   */
+  async start(series: string, target: SamplerTarget, intervalMs = 200): Promise<SeriesStatus> {
     if (this.running.has(series))
       throw new QpError('QP_ERR_CONFLICT', `series "${series}" is being recorded already`);
     const max = this.options.maxRunning ?? 4;
     if (this.running.size >= max)
       throw new QpError('QP_ERR_CONFLICT', `${max} series are being recorded; stop one first`);
     const { clock, store, probe } = this.options;
+    const first = { timeMs: clock.now(), ...(await probe(target)) };
+    await store.append(series, [first]);
+    if (this.running.has(series))
+      throw new QpError('QP_ERR_CONFLICT', `series "${series}" is being recorded already`);
     const status: SeriesStatus = {
       series,
       ...target,
       running: true,
       intervalMs,
-      samples: 0,
-      startedMs: clock.now(),
+      samples: 1,
+      startedMs: first.timeMs,
       errors: 0,
     };
     const flushEvery = this.options.flushEvery ?? 5;
@@ -78,7 +86,13 @@ export class MetricsSampler {
       buffer = [];
       await store.append(series, batch);
     };
+    let skipFirst = true;
     const loop = runLoop(clock, async () => {
+      // The first sample was taken when the series started.
+      if (skipFirst) {
+        skipFirst = false;
+        return intervalMs;
+      }
       if (clock.now() >= deadline) return 'done';
       const started = clock.now();
       try {

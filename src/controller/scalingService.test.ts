@@ -48,20 +48,78 @@ describe('ScalingService', () => {
     await s.stopLoop();
   });
 
-  it('records a manual change with its usage, and announces it with an Event', async () => {
+  it('makes an operator’s change through the actuator: recorded, announced, starting the cooldown', async () => {
     const { s, sim, log } = service();
-    const r = await s.recordManual({
-      namespace: 'default',
-      workload: 'web',
-      kind: 'horizontal',
-      replicas: { current: 2, desired: 3 },
+    const r = await s.setReplicas('default', 'web', (n) => n + 1, {
       route: 'POST /pod/scale/out',
-      message: 'web from 2 to 3 pods',
+      bounds: { min: 1, max: 5 },
     });
-    expect(r).toMatchObject({ outcome: 'applied', decision: { policy: 'manual' } });
-    expect(r.metrics.cpuLimitCores).toBeGreaterThan(0);
-    expect((await log.recent(1))[0]!.id).toBe(r.id);
-    expect(sim.events.at(-1)?.event).toMatchObject({ reason: 'QpilotManualChange' });
+    expect(r).toMatchObject({ current: 2, requested: 3, desired: 3 });
+    expect(r.change?.record).toMatchObject({
+      outcome: 'in_progress',
+      decision: { policy: 'manual', kind: 'horizontal', replicas: { current: 2, desired: 3 } },
+    });
+    expect(r.change!.record.metrics.cpuLimitMillicores).toBe(100);
+    expect((await log.recent(1))[0]!.id).toBe(r.change!.record.id);
+    expect(sim.events.at(-1)?.event).toMatchObject({ reason: 'QpilotScaled' });
+    expect(sim.events.at(-1)?.event.message).toMatch(/^manual: scaled web from 2 to 3 replicas/);
+    // The loop now leaves web alone for its cooldown (a scale-down would wait).
+    s.configure({ dry_run: false, scaling_cooldown: 10 });
+    await s.actuator.poll();
+    const next = await s.autoscaler.processWorkload('default', 'web');
+    expect(['cooldown_period', 'in_progress']).toContain(next.reason);
+  });
+
+  it('holds an operator’s count within the pod bounds and the workload’s, and says so', async () => {
+    const { s, sim } = service();
+    const r = await s.setReplicas('default', 'web', () => 9, {
+      route: 'POST /pod/set-pod-count',
+      bounds: { min: 1, max: 5 },
+    });
+    expect(r).toMatchObject({ requested: 9, desired: 5, bounds: { min: 1, max: 5 } });
+    expect(r.change?.record.decision.guardrails).toEqual(['replicas held within [1, 5] (9 asked)']);
+    expect((await sim.getWorkload('default', 'web')).spec?.replicas).toBe(5);
+  });
+
+  it('refuses, and records nothing, outside the namespaces it manages or on an excluded workload', async () => {
+    const { s, sim, log } = service();
+    sim.createNamespace('other');
+    sim.createDeployment({
+      namespace: 'other',
+      name: 'api',
+      replicas: 1,
+      containers: [{ name: 'app', requests: { cpu: '100m' } }],
+    });
+    sim.createDeployment({
+      name: 'redis',
+      replicas: 1,
+      containers: [{ name: 'app', requests: { cpu: '100m' } }],
+    });
+    const opts = { route: 'POST /pod/scale/out', bounds: { min: 1, max: 5 } };
+    await expect(s.setReplicas('other', 'api', (n) => n + 1, opts)).rejects.toMatchObject({
+      code: 'QP_ERR_FORBIDDEN',
+      message: 'namespace "other" is not one qpilot manages (namespaces: default)',
+    });
+    await expect(s.setReplicas('default', 'redis', (n) => n + 1, opts)).rejects.toMatchObject({
+      code: 'QP_ERR_FORBIDDEN',
+      message: 'qpilot leaves redis alone: redis is in excluded_deployments',
+    });
+    expect(await log.recent(5)).toEqual([]);
+    expect((await sim.getWorkload('default', 'redis')).spec?.replicas).toBe(1);
+  });
+
+  it('removes each unhealthy pod as a decision of its own', async () => {
+    const { s, sim, log } = service();
+    const pods = (await sim.listPods({ namespace: 'default' })).items.map((p) => p.metadata!.name!);
+    sim.injectPodState('default', pods[0]!, 'CrashLoopBackOff');
+    const r = await s.deleteUnhealthyPods('default', 'web', 'POST /pod/confirm');
+    expect(r.deleted).toEqual([
+      expect.objectContaining({ name: pods[0], status: 'CrashLoopBackOff' }),
+    ]);
+    expect((await log.recent(5)).map((x) => [x.decision.kind, x.pod])).toEqual([
+      ['pod_deletion', pods[0]],
+    ]);
+    expect(sim.events.map((e) => e.event.reason)).toEqual(['QpilotPodDeleted']);
   });
 
   it('applies a configuration whole or not at all', () => {

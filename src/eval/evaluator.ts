@@ -2,7 +2,9 @@
  * Runs a policy against a trace in the simulator, the same way for every policy, and measures
  * what EVALUATION.md defines: cost in core-hours, SLO violations, p95 latency, drops and the
  * changes applied. The policy sees only observations (usage with metrics-server's lag) through
- * the ClusterClient; the guardrails apply as they do in the controller. The service level is
+ * the ClusterClient; the guardrails apply as they do in the controller, and changes go through
+ * the controller's actuator (a workload whose change still rolls out is left alone, as the
+ * loop leaves it, unless the policy stands for a Kubernetes controller). The service level is
  * judged per interval between decisions (15 s): the p95 of all the interval's requests, and
  * its drop ratio (core/slo.ts).
  */
@@ -29,6 +31,12 @@ export interface EvalOptions {
   rateLimits?: RateLimits;
   /** Keep a series of about this many points for plots (0: none). */
   seriesPoints?: number;
+  /**
+   * Leave the workload alone while its last change rolls out, as qpilot's loop does (the
+   * default). Off for the baselines that stand for the Kubernetes controllers, which decide
+   * every sync whatever is rolling out (registry.decidesWhileRollingOut).
+   */
+  skipInFlight?: boolean;
 }
 
 export interface EvalFigures {
@@ -106,40 +114,24 @@ export async function evaluate(
   let actions = 0;
   let fallbacks = 0;
   let replicaSum = 0;
-  const points = options.seriesPoints ?? 0;
-  const every = points > 0 ? Math.max(1, Math.floor(steps / points)) : 0;
-  const series = {
-    t: [] as number[],
-    rps: [] as number[],
-    replicas: [] as number[],
-    p95: [] as number[],
-  };
-  let acc = { n: 0, rps: 0, pods: 0, p95: 0 };
+  const series = new SeriesRecorder(steps, options.seriesPoints ?? 0, stepMs);
   const before = run.sim.telemetry(NAMESPACE, NAME);
+  const skipInFlight = options.skipInFlight ?? true;
   for (let step = 0; step < steps; step++) {
+    await run.settle();
     const observation = await run.observe();
     replicaSum += observation.specReplicas;
-    const input = { observation, bounds, scaleFactor: 0.2 };
-    const decision = applyGuardrails(policy.decide(input), input, options.rateLimits);
-    if (decision.fallback) fallbacks++;
-    actions += await run.apply(decision);
+    if (!(skipInFlight && run.inFlight())) {
+      const input = { observation, bounds, scaleFactor: 0.2 };
+      const decision = applyGuardrails(policy.decide(input), input, options.rateLimits);
+      if (decision.fallback) fallbacks++;
+      actions += await run.apply(decision, observation);
+    }
     const r = run.advance();
     if (r.violated) violations++;
     const p95 = Math.min(TIMEOUT_MS, r.p95LatencyMs);
     if (r.offered > 0) latencies[nLat++] = p95;
-    if (every > 0) {
-      acc.n++;
-      acc.rps += r.offered / (stepMs / 1000);
-      acc.pods += r.pods;
-      acc.p95 = Math.max(acc.p95, p95);
-      if (acc.n === every) {
-        series.t.push(((step + 1) * stepMs) / 1000);
-        series.rps.push(acc.rps / acc.n);
-        series.replicas.push(acc.pods / acc.n);
-        series.p95.push(acc.p95);
-        acc = { n: 0, rps: 0, pods: 0, p95: 0 };
-      }
-    }
+    series.add(step, r.offered, r.pods, p95);
   }
   policy.close?.();
   const after = run.sim.telemetry(NAMESPACE, NAME);
@@ -155,14 +147,49 @@ export async function evaluate(
     simulatedSeconds: after.simulatedSeconds - before.simulatedSeconds,
     meanReplicas: steps > 0 ? replicaSum / steps : 0,
     fallbacks,
-    series:
-      every > 0
-        ? {
-            tSec: Float64Array.from(series.t),
-            rps: Float64Array.from(series.rps),
-            replicas: Float64Array.from(series.replicas),
-            p95LatencyMs: Float64Array.from(series.p95),
-          }
-        : undefined,
+    series: series.result(),
   };
+}
+
+/** About `points` averaged points of load, pods and worst p95 latency, for plots. */
+class SeriesRecorder {
+  private readonly every: number;
+  private readonly t: number[] = [];
+  private readonly rps: number[] = [];
+  private readonly replicas: number[] = [];
+  private readonly p95: number[] = [];
+  private acc = { n: 0, rps: 0, pods: 0, p95: 0 };
+
+  constructor(
+    steps: number,
+    points: number,
+    private readonly stepMs: number,
+  ) {
+    this.every = points > 0 ? Math.max(1, Math.floor(steps / points)) : 0;
+  }
+
+  add(step: number, offered: number, pods: number, p95: number): void {
+    if (this.every === 0) return;
+    const a = this.acc;
+    a.n++;
+    a.rps += offered / (this.stepMs / 1000);
+    a.pods += pods;
+    a.p95 = Math.max(a.p95, p95);
+    if (a.n < this.every) return;
+    this.t.push(((step + 1) * this.stepMs) / 1000);
+    this.rps.push(a.rps / a.n);
+    this.replicas.push(a.pods / a.n);
+    this.p95.push(a.p95);
+    this.acc = { n: 0, rps: 0, pods: 0, p95: 0 };
+  }
+
+  result(): EvalSeries | undefined {
+    if (this.every === 0) return undefined;
+    return {
+      tSec: Float64Array.from(this.t),
+      rps: Float64Array.from(this.rps),
+      replicas: Float64Array.from(this.replicas),
+      p95LatencyMs: Float64Array.from(this.p95),
+    };
+  }
 }

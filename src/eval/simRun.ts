@@ -1,22 +1,26 @@
 /**
- * One workload in the simulator, driven the way a controller drives a real one: observe
- * through the ClusterClient, apply a decision through it, let one interval pass, and measure
- * that interval's service level and cost. The evaluator and the training environments both
- * run on it, so a policy is trained on exactly what it is judged by.
+ * One workload in the simulator, driven the way qpilot drives a real one: observe through the
+ * ClusterClient, make a decision through the actuator the control loop uses (recorded, made,
+ * its rollout tracked), let one interval pass, and measure that interval's service level and
+ * cost. The evaluator and the training environments both run on it, so a policy is trained on
+ * exactly what it is judged by, and both on what production runs.
  */
+import { Actuator } from '../cluster/actuator.js';
 import type { WorkloadModel } from '../cluster/sim/model.js';
 import { SimCluster } from '../cluster/sim/simCluster.js';
 import { parseCpu } from '../cluster/quantity.js';
-import { observeWorkload } from '../controller/observe.js';
+import { decisionMetrics, observeWorkload } from '../cluster/workloadReading.js';
 import { ManualClock } from '../core/clock.js';
 import { isQpError } from '../core/errors.js';
 import { type IntervalOutcome, type TickLoad, intervalOutcome } from '../core/slo.js';
+import type { WorkloadObservation } from '../core/workload.js';
 import {
   type OracleForecast,
   type OracleModel,
   maxRpsWithinSlo,
 } from '../policies/oracle/oracle.js';
-import type { Decision, WorkloadObservation } from '../policies/types.js';
+import type { PolicyDecision } from '../policies/types.js';
+import { MemoryDecisionLog } from '../store/decisionLog.js';
 import type { Trace } from '../traces/trace.js';
 
 /** The workload policies are measured on (see docs/evaluation.md). */
@@ -81,6 +85,7 @@ export class SimRun {
   >;
   readonly podCores: number;
   readonly perPodRps: number;
+  readonly actuator: Actuator;
   private readonly interval: TickLoad[] = [];
   private lastCost = 0;
 
@@ -139,6 +144,12 @@ export class SimRun {
     });
     this.sim.sync();
     this.lastCost = this.sim.telemetry(NAMESPACE, NAME).cpuRequestCoreSeconds;
+    // Records kept in memory, a few: a run makes thousands of decisions and reads none back.
+    this.actuator = new Actuator({
+      cluster: this.sim,
+      clock: this.clock,
+      journal: new MemoryDecisionLog(64),
+    });
   }
 
   get oracleModel(): OracleModel {
@@ -180,28 +191,30 @@ export class SimRun {
     return { ...outcome, pods, idealPods: avgRps / this.perPodRps };
   }
 
-  /** Applies a (guarded) decision the way the controller will; returns the changes made. */
-  async apply(d: Decision): Promise<number> {
+  /** Whether the workload's last change is still rolling out (the loop leaves it alone meanwhile). */
+  inFlight(): boolean {
+    return this.actuator.changeInFlight(NAMESPACE, NAME) !== undefined;
+  }
+
+  /** Settles the changes whose rollout finished (what the actuator's poller does between cycles). */
+  settle(): Promise<void> {
+    return this.actuator.poll();
+  }
+
+  /** Makes a (guarded) decision through the actuator, as the controller does; returns the changes made. */
+  async apply(d: PolicyDecision, observation?: WorkloadObservation): Promise<number> {
     if (!d.canScale) return 0;
-    if (d.replicas) {
-      await this.sim.scaleWorkload(NAMESPACE, NAME, d.replicas.desired);
+    const metrics = observation
+      ? decisionMetrics(observation)
+      : { cpuUsageMillicores: 0, memoryUsageBytes: 0, cpuLimitMillicores: 0, memoryLimitBytes: 0 };
+    try {
+      await this.actuator.apply(d, { metrics });
       return 1;
+    } catch (err) {
+      // A pod that is not running, or a node without room, keeps its size this time.
+      if (!isQpError(err)) throw err;
+      return 0;
     }
-    if (!d.resources) return 0;
-    const cpu = `${Math.round(d.resources.cpu.new * 1000)}m`;
-    const memory = `${Math.round(d.resources.memory.new)}Mi`;
-    const change = { app: { requests: { cpu, memory }, limits: { cpu, memory } } };
-    let applied = 0;
-    for (const pod of (await this.sim.listPods({ namespace: NAMESPACE })).items) {
-      try {
-        await this.sim.resizePod(NAMESPACE, pod.metadata!.name!, change);
-        applied = 1;
-      } catch (err) {
-        // A pod that is not running, or a node without room, keeps its size this time.
-        if (!isQpError(err)) throw err;
-      }
-    }
-    return applied;
   }
 }
 

@@ -5,6 +5,7 @@
  * outcomes, route templates — never a workload or pod name).
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ActuatorObserver } from '../cluster/actuator.js';
 import type { AutoscalerObserver } from '../controller/autoscaler.js';
 import type { FallbackEvent } from '../policies/guardrails.js';
 import type { DecisionRecord } from '../store/decisionLog.js';
@@ -14,7 +15,7 @@ export class ServiceMetrics {
   readonly registry = new Registry();
   private readonly decisions = new Counter({
     name: 'qpilot_decisions_total',
-    help: 'Decisions recorded, by policy and what became of them',
+    help: 'Decisions, by policy and what became of them (a change counts once its outcome is final)',
     labelNames: ['policy', 'outcome'] as const,
     registers: [this.registry],
   });
@@ -50,7 +51,7 @@ export class ServiceMetrics {
   });
   private readonly verification = new Histogram({
     name: 'qpilot_verification_duration_seconds',
-    help: 'Time until the cluster confirmed a change (or gave up), by result',
+    help: 'Time from a change to its final outcome, by result (ready, timeout, superseded, failed)',
     labelNames: ['result'] as const,
     buckets: [1, 5, 10, 20, 30, 60, 120, 300],
     registers: [this.registry],
@@ -80,28 +81,36 @@ export class ServiceMetrics {
     this.leader.set(1);
   }
 
-  readonly observer: AutoscalerObserver = {
+  readonly observer: AutoscalerObserver & ActuatorObserver = {
     decision: (r) => this.recordDecision(r),
+    settled: (r, waitedMs) => this.recordSettled(r, waitedMs),
     cycle: (durationMs, results) => {
       this.loopDuration.observe(durationMs / 1000);
       this.loopWorkloads.reset();
       for (const r of results) this.loopWorkloads.inc({ status: r.status });
     },
-    verification: (waitedMs, ok) =>
-      this.verification.observe({ result: ok ? 'ready' : 'timeout' }, waitedMs / 1000),
     fallback: () => this.fallbacks.inc({ from: 'in_place', to: 'template' }),
   };
 
+  /** A record as it is made: its actions, and its outcome unless that is still to come. */
   recordDecision(r: DecisionRecord): void {
     const c = decisionColumns(r);
-    this.decisions.inc({ policy: c.policy, outcome: c.outcome });
+    if (c.outcome !== 'pending') this.decisions.inc({ policy: c.policy, outcome: c.outcome });
     if (c.replicaAction)
       this.actions.inc({ policy: c.policy, head: 'replicas', action: c.replicaAction });
     if (c.cpuAction) this.actions.inc({ policy: c.policy, head: 'cpu', action: c.cpuAction });
     if (c.memoryAction)
       this.actions.inc({ policy: c.policy, head: 'memory', action: c.memoryAction });
+  }
+
+  /** A change's final outcome, and how long its rollout took. */
+  recordSettled(r: DecisionRecord, waitedMs: number): void {
+    const c = decisionColumns(r);
+    this.decisions.inc({ policy: c.policy, outcome: c.outcome });
     if (c.outcome === 'applied' || c.outcome === 'unverified')
       this.applied.inc({ kind: c.kind, verified: String(c.outcome === 'applied') });
+    const result = { applied: 'ready', unverified: 'timeout' }[c.outcome as string] ?? c.outcome;
+    this.verification.observe({ result }, waitedMs / 1000);
   }
 
   policyFallback(e: FallbackEvent): void {

@@ -2,9 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { applyGuardrails, decisionIsSound, withFallback } from './guardrails.js';
 import { HpaPolicy } from './hpa/hpa.js';
 import { input, observation, pods } from './testing/observations.js';
-import type { Decision, PolicyInput, ScalingPolicy } from './types.js';
+import type { HorizontalDecision } from '../core/decision.js';
+import type { WorkloadObservation } from '../core/workload.js';
+import {
+  type PolicyDecision,
+  type PolicyInput,
+  type ScalingPolicy,
+  verticalDecision,
+} from './types.js';
 
-const horizontal = (current: number, desired: number): Decision => ({
+const MiB = 2 ** 20;
+
+const horizontal = (current: number, desired: number): HorizontalDecision => ({
   policy: 'p',
   kind: 'horizontal',
   namespace: 'default',
@@ -36,75 +45,67 @@ describe('applyGuardrails', () => {
   });
 
   it('holds vertical changes within min and max CPU and memory and the step limit', () => {
-    const d: Decision = {
-      ...horizontal(1, 1),
-      kind: 'vertical',
-      replicas: undefined,
-      resources: {
-        cpu: { current: 0.5, new: 5, change_percent: 900, action: 'INCREASE' },
-        memory: { current: 256, new: 10, change_percent: -96, action: 'DECREASE' },
-      },
-    };
-    const g = applyGuardrails(
-      d,
-      input(observation(0, pods(1, { cpu: 100, memory: 50 * 2 ** 20 })), {
-        maxCpuMillicores: 700,
-        minMemoryBytes: 200 * 2 ** 20,
-      }),
+    const o = observation(0, pods(1, { cpu: 100, memory: 50 * MiB }));
+    const d = verticalDecision(
+      'p',
+      o,
+      { cpuMillicores: 5000, memoryBytes: 10 * MiB },
+      { explanation: { reasoning: '', factors: [] } },
     );
-    expect(g.resources?.cpu).toEqual({
-      current: 0.5,
-      new: 0.7,
-      change_percent: 40,
-      action: 'INCREASE',
-    });
-    expect(g.resources?.memory).toEqual({
-      current: 256,
-      new: 200,
-      change_percent: -21.875,
-      action: 'DECREASE',
-    });
+    const g = applyGuardrails(d, input(o, { maxCpuMillicores: 700, minMemoryBytes: 200 * MiB }));
+    expect(g.cpuMillicores).toEqual({ current: 500, desired: 700 });
+    expect(g.memoryBytes).toEqual({ current: 256 * MiB, desired: 200 * MiB });
+    // Limits follow the requests in proportion.
+    expect(g.containers).toEqual([
+      {
+        name: 'app',
+        requests: { cpuMillicores: 700, memoryBytes: 200 * MiB },
+        limits: { cpuMillicores: 700, memoryBytes: 400 * MiB },
+      },
+    ]);
     expect(g.guardrails).toEqual(
-      expect.arrayContaining(['cpu held within [0.1, 0.7]', 'memory held within [200, 16384]']),
+      expect.arrayContaining([
+        'cpu held within [100, 700]',
+        `memory held within [${200 * MiB}, ${16384 * MiB}]`,
+      ]),
     );
   });
 });
 
 describe('the floors of a vertical decision', () => {
-  const MiB = 2 ** 20;
-  const vertical = (cpu: [number, number], memory: [number, number]): Decision => ({
-    ...horizontal(1, 1),
-    kind: 'vertical',
-    replicas: undefined,
-    resources: {
-      cpu: { current: cpu[0], new: cpu[1], change_percent: 0, action: 'MAINTAIN' },
-      memory: { current: memory[0], new: memory[1], change_percent: 0, action: 'MAINTAIN' },
-    },
-  });
+  /** A decision from `o`'s pods (500m, 256Mi requests by default) to the given CPU (m) and memory (MiB). */
+  const vertical = (o: WorkloadObservation, cpu: number, memoryMiB: number) =>
+    verticalDecision(
+      'p',
+      o,
+      { cpuMillicores: cpu, memoryBytes: memoryMiB * MiB },
+      { explanation: { reasoning: '', factors: [] } },
+    );
 
   it("never lowers memory below the busiest pod's usage plus 30 %", () => {
     const o = observation(0, [
       { cpu: 100, memory: 100 * MiB },
       { cpu: 100, memory: 150 * MiB },
     ]);
-    const g = applyGuardrails(vertical([0.5, 0.5], [256, 150]), input(o));
-    expect(g.resources?.memory.new).toBe(195);
+    const g = applyGuardrails(vertical(o, 500, 150), input(o));
+    expect(g.memoryBytes.desired).toBe(195 * MiB);
     expect(g.guardrails).toContain("memory kept 30 % above the busiest pod's usage");
   });
 
   it('raises memory, with room to spare, when a pod uses more than 87 % of it', () => {
     const o = observation(0, pods(2, { cpu: 100, memory: 240 * MiB }));
-    const g = applyGuardrails(vertical([0.5, 0.5], [256, 256]), input(o));
-    expect(g.resources?.memory).toMatchObject({ new: 312, action: 'INCREASE' });
+    const g = applyGuardrails(vertical(o, 500, 256), input(o));
+    expect(g.memoryBytes.desired).toBe(312 * MiB);
     expect(g.canScale).toBe(true);
     const calm = observation(0, pods(2, { cpu: 100, memory: 200 * MiB }));
-    expect(applyGuardrails(vertical([0.5, 0.5], [256, 256]), input(calm)).canScale).toBe(false);
+    expect(applyGuardrails(vertical(calm, 500, 256), input(calm)).canScale).toBe(false);
   });
 
   it('does not make changes under 5 %', () => {
     const o = observation(0, pods(2, { cpu: 100, memory: 100 * MiB }));
-    const g = applyGuardrails(vertical([0.5, 0.51], [256, 250]), input(o));
+    const g = applyGuardrails(vertical(o, 510, 250), input(o));
     expect(g.canScale).toBe(false);
+    expect(g.containers[0]!.requests).toEqual({ cpuMillicores: 500, memoryBytes: 256 * MiB });
     expect(g.guardrails).toEqual(
       expect.arrayContaining(['cpu change under 5 % not made', 'memory change under 5 % not made']),
     );
@@ -112,23 +113,16 @@ describe('the floors of a vertical decision', () => {
 
   it('does not lower CPU under a pod that is using nearly all of it', () => {
     const busy = observation(0, pods(2, { cpu: 450 }));
-    expect(
-      applyGuardrails(vertical([0.5, 0.3], [256, 256]), input(busy)).resources?.cpu,
-    ).toMatchObject({
-      new: 0.5,
-      action: 'MAINTAIN',
-    });
+    expect(applyGuardrails(vertical(busy, 300, 256), input(busy)).cpuMillicores.desired).toBe(500);
     const idle = observation(0, pods(2, { cpu: 255 }));
-    expect(applyGuardrails(vertical([0.5, 0.1], [256, 256]), input(idle)).resources?.cpu.new).toBe(
-      0.3,
-    );
+    expect(applyGuardrails(vertical(idle, 100, 256), input(idle)).cpuMillicores.desired).toBe(300);
   });
 
   it('lowers nothing without usage metrics', () => {
     const blind = observation(0, pods(2, { metrics: false }));
-    const g = applyGuardrails(vertical([0.5, 0.25], [256, 128]), input(blind));
-    expect(g.resources?.cpu.new).toBe(0.5);
-    expect(g.resources?.memory.new).toBe(256);
+    const g = applyGuardrails(vertical(blind, 250, 128), input(blind));
+    expect(g.cpuMillicores.desired).toBe(500);
+    expect(g.memoryBytes.desired).toBe(256 * MiB);
     expect(g.canScale).toBe(false);
   });
 
@@ -137,8 +131,8 @@ describe('the floors of a vertical decision', () => {
       { cpu: 100, memory: 100 * MiB },
       { ready: false, phase: 'CrashLoopBackOff', restarts: 3, lastTerminationReason: 'OOMKilled' },
     ]);
-    const g = applyGuardrails(vertical([0.5, 0.5], [256, 200]), input(o));
-    expect(g.resources?.memory).toMatchObject({ new: 356, action: 'INCREASE' });
+    const g = applyGuardrails(vertical(o, 500, 200), input(o));
+    expect(g.memoryBytes.desired).toBe(356 * MiB);
     expect(g.guardrails).toContain('memory raised after an OOM kill (by 20 %, at least 100 MiB)');
   });
 
@@ -151,16 +145,17 @@ describe('the floors of a vertical decision', () => {
         restarts: 5,
         lastTerminationReason: 'OOMKilled',
       }),
+      { memoryRequest: 64 * MiB },
     );
-    const g = applyGuardrails(vertical([0.5, 0.5], [64, 64]), input(o));
-    expect(g.resources?.memory).toMatchObject({ new: 96, action: 'INCREASE' });
-    expect(g.resources?.cpu.new).toBe(0.5);
+    const g = applyGuardrails(vertical(o, 500, 64), input(o));
+    expect(g.memoryBytes.desired).toBe(96 * MiB);
+    expect(g.cpuMillicores.desired).toBe(500);
   });
 });
 
 describe('withFallback', () => {
   const i: PolicyInput = input(observation(0, pods(4, { cpu: 490 })));
-  const broken = (decide: () => Decision): ScalingPolicy => ({
+  const broken = (decide: () => PolicyDecision): ScalingPolicy => ({
     name: 'dqn',
     kind: 'horizontal',
     decide,
@@ -175,9 +170,9 @@ describe('withFallback', () => {
       new HpaPolicy(),
       (e) => events.push(e.reason),
     );
-    const d = p.decide(i);
+    const d = p.decide(i) as HorizontalDecision;
     expect(d.policy).toBe('hpa');
-    expect(d.replicas?.desired).toBe(6);
+    expect(d.replicas.desired).toBe(6);
     expect(d.fallback).toEqual({ from: 'dqn', reason: 'dqn failed: model not loaded' });
     expect(events).toEqual(['dqn failed: model not loaded']);
   });
@@ -207,6 +202,8 @@ describe('withFallback', () => {
       new HpaPolicy(),
     );
     expect(p.decide(i)).toEqual(horizontal(4, 5));
-    expect(p.decideBatch!([i, i]).map((d) => d.replicas?.desired)).toEqual([5, 5]);
+    expect(p.decideBatch!([i, i]).map((d) => (d as HorizontalDecision).replicas.desired)).toEqual([
+      5, 5,
+    ]);
   });
 });

@@ -4,7 +4,13 @@
  * numbers is replaced by its fallback (the HPA), and the fallback is recorded in the decision
  * and counted.
  */
-import type { Decision, PolicyInput, ResourceChange, ScalingPolicy } from './types.js';
+import type { HorizontalDecision, VerticalDecision } from '../core/decision.js';
+import {
+  type PolicyDecision,
+  type PolicyInput,
+  type ScalingPolicy,
+  verticalDecision,
+} from './types.js';
 import { activePods } from './usage.js';
 
 export interface RateLimits {
@@ -27,17 +33,23 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
 
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 
+interface Step {
+  current: number;
+  desired: number;
+}
+
+/** One resource of a vertical decision held within the floor, the rate limit and the bounds. */
 function guardResource(
-  change: ResourceChange,
+  step: Step,
   lo: number,
   hi: number,
   maxFraction: number,
   label: string,
   notes: string[],
   floor?: { value: number; why: string },
-): ResourceChange {
-  let next = change.new;
-  const current = change.current;
+): number {
+  let next = step.desired;
+  const current = step.current;
   if (floor && next < floor.value) {
     notes.push(floor.why);
     next = floor.value;
@@ -55,14 +67,7 @@ function guardResource(
     notes.push(`${label} change under ${MIN_CHANGE_FRACTION * 100} % not made`);
     next = current;
   }
-  const round = (x: number) => Math.round(x * 1000) / 1000;
-  next = round(next);
-  return {
-    current,
-    new: next,
-    change_percent: current > 0 ? round(((next - current) / current) * 100) : 0,
-    action: next > current ? 'INCREASE' : next < current ? 'DECREASE' : 'MAINTAIN',
-  };
+  return next;
 }
 
 /** A pod is using this share of its CPU or more: lowering the request would throttle it. */
@@ -74,6 +79,7 @@ const MEMORY_TARGET_MARGIN = 1.3;
 /** Smaller changes are not made: a resize every 15 s for a few per cent is churn. */
 const MIN_CHANGE_FRACTION = 0.05;
 
+/** Floors in millicores and bytes. */
 interface ResourceFloors {
   cpu?: { value: number; why: string };
   memory?: { value: number; why: string };
@@ -85,38 +91,42 @@ interface ResourceFloors {
  * metrics), and up after an OOM kill, as the VPA does. A learned head that wants to shrink
  * memory under a running pod would otherwise get the resize refused or the pod killed.
  */
-function resourceFloors(input: PolicyInput, cpuCores: number, memoryMiB: number): ResourceFloors {
+function resourceFloors(
+  input: PolicyInput,
+  cpuMillicores: number,
+  memoryBytes: number,
+): ResourceFloors {
   const pods = activePods(input.observation);
   const floors: ResourceFloors = {
-    cpu: { value: cpuCores, why: 'cpu not lowered without usage metrics' },
-    memory: { value: memoryMiB, why: 'memory not lowered without usage metrics' },
+    cpu: { value: cpuMillicores, why: 'cpu not lowered without usage metrics' },
+    memory: { value: memoryBytes, why: 'memory not lowered without usage metrics' },
   };
   const measured = pods.filter((p) => p.ready && p.usage);
   if (measured.length > 0) {
     let cpuFloor = 0;
-    let busiestMemoryMiB = 0;
+    let busiestMemory = 0;
     for (const p of measured) {
       const usage = p.usage!;
-      const ceiling = (p.cpuLimitMillicores || p.cpuRequestMillicores) / 1000;
-      const cpu = usage.cpuMillicores / 1000;
+      const ceiling = p.cpuLimitMillicores || p.cpuRequestMillicores;
+      const cpu = usage.cpuMillicores;
       cpuFloor = Math.max(
         cpuFloor,
-        cpu >= CPU_BUSY_FRACTION * ceiling ? cpuCores : cpu / CPU_BUSY_FRACTION,
+        cpu >= CPU_BUSY_FRACTION * ceiling ? cpuMillicores : cpu / CPU_BUSY_FRACTION,
       );
-      busiestMemoryMiB = Math.max(busiestMemoryMiB, usage.memoryBytes / 2 ** 20);
+      busiestMemory = Math.max(busiestMemory, usage.memoryBytes);
     }
     floors.cpu = {
-      value: Math.min(cpuFloor, cpuCores),
+      value: Math.min(cpuFloor, cpuMillicores),
       why: `cpu kept above the busiest pod's usage with ${Math.round((1 / CPU_BUSY_FRACTION - 1) * 100)} % headroom`,
     };
     floors.memory =
-      memoryMiB < busiestMemoryMiB * MEMORY_MARGIN
+      memoryBytes < busiestMemory * MEMORY_MARGIN
         ? {
-            value: busiestMemoryMiB * MEMORY_TARGET_MARGIN,
+            value: busiestMemory * MEMORY_TARGET_MARGIN,
             why: `memory raised to ${Math.round((MEMORY_TARGET_MARGIN - 1) * 100)} % above the busiest pod's usage`,
           }
         : {
-            value: Math.min(memoryMiB, busiestMemoryMiB * MEMORY_TARGET_MARGIN),
+            value: Math.min(memoryBytes, busiestMemory * MEMORY_TARGET_MARGIN),
             why: `memory kept ${Math.round((MEMORY_TARGET_MARGIN - 1) * 100)} % above the busiest pod's usage`,
           };
   }
@@ -125,88 +135,120 @@ function resourceFloors(input: PolicyInput, cpuCores: number, memoryMiB: number)
   );
   if (oomKilled)
     floors.memory = {
-      value: Math.max(floors.memory!.value, memoryMiB * 1.2, memoryMiB + 100),
+      value: Math.max(floors.memory!.value, memoryBytes * 1.2, memoryBytes + 100 * MIB),
       why: 'memory raised after an OOM kill (by 20 %, at least 100 MiB)',
     };
   return floors;
 }
 
+const MIB = 2 ** 20;
+
 /** The decision with bounds and rate limits applied; what changed is listed in `guardrails`. */
-export function applyGuardrails(
-  decision: Decision,
+export function applyGuardrails<D extends PolicyDecision>(
+  decision: D,
   input: PolicyInput,
   limits: RateLimits = DEFAULT_RATE_LIMITS,
-): Decision {
+): D {
   const notes: string[] = [...(decision.guardrails ?? [])];
-  const b = input.bounds;
-  const out: Decision = { ...decision };
-  if (decision.replicas) {
-    const current = decision.replicas.current;
-    let desired = Math.round(decision.replicas.desired);
-    const up = Math.max(
-      Math.ceil(current * limits.maxScaleUpFactor),
-      current + limits.maxScaleUpPods,
-    );
-    const down = Math.floor(current * limits.minScaleDownFraction);
-    if (desired > up) {
-      notes.push(
-        `scale-up limited to ${up} replicas (x${limits.maxScaleUpFactor} or +${limits.maxScaleUpPods})`,
-      );
-      desired = up;
-    }
-    if (desired < down && current > b.minReplicas) {
-      notes.push(
-        `scale-down limited to ${down} replicas (${Math.round(limits.minScaleDownFraction * 100)} % of ${current})`,
-      );
-      desired = down;
-    }
-    const bounded = clamp(desired, b.minReplicas, b.maxReplicas);
-    if (bounded !== desired)
-      notes.push(`replicas held within [${b.minReplicas}, ${b.maxReplicas}]`);
-    out.replicas = { current, desired: bounded };
-    out.canScale = bounded !== current;
-  }
-  if (decision.resources) {
-    const floors = resourceFloors(
-      input,
-      decision.resources.cpu.current,
-      decision.resources.memory.current,
-    );
-    const cpu = guardResource(
-      decision.resources.cpu,
-      b.minCpuMillicores / 1000,
-      b.maxCpuMillicores / 1000,
-      limits.maxResourceChangeFraction,
-      'cpu',
-      notes,
-      floors.cpu,
-    );
-    const memory = guardResource(
-      decision.resources.memory,
-      b.minMemoryBytes / 2 ** 20,
-      b.maxMemoryBytes / 2 ** 20,
-      limits.maxResourceChangeFraction,
-      'memory',
-      notes,
-      floors.memory,
-    );
-    out.resources = { cpu, memory };
-    out.canScale = cpu.action !== 'MAINTAIN' || memory.action !== 'MAINTAIN';
-  }
+  const out: PolicyDecision =
+    decision.kind === 'horizontal'
+      ? guardReplicas(decision, input, limits, notes)
+      : guardResources(decision, input, limits, notes);
   if (notes.length > 0) out.guardrails = notes;
-  return out;
+  return out as D;
+}
+
+function guardReplicas(
+  decision: HorizontalDecision,
+  input: PolicyInput,
+  limits: RateLimits,
+  notes: string[],
+): HorizontalDecision {
+  const b = input.bounds;
+  const current = decision.replicas.current;
+  let desired = Math.round(decision.replicas.desired);
+  const up = Math.max(
+    Math.ceil(current * limits.maxScaleUpFactor),
+    current + limits.maxScaleUpPods,
+  );
+  const down = Math.floor(current * limits.minScaleDownFraction);
+  if (desired > up) {
+    notes.push(
+      `scale-up limited to ${up} replicas (x${limits.maxScaleUpFactor} or +${limits.maxScaleUpPods})`,
+    );
+    desired = up;
+  }
+  if (desired < down && current > b.minReplicas) {
+    notes.push(
+      `scale-down limited to ${down} replicas (${Math.round(limits.minScaleDownFraction * 100)} % of ${current})`,
+    );
+    desired = down;
+  }
+  const bounded = clamp(desired, b.minReplicas, b.maxReplicas);
+  if (bounded !== desired) notes.push(`replicas held within [${b.minReplicas}, ${b.maxReplicas}]`);
+  return { ...decision, replicas: { current, desired: bounded }, canScale: bounded !== current };
+}
+
+function guardResources(
+  decision: VerticalDecision,
+  input: PolicyInput,
+  limits: RateLimits,
+  notes: string[],
+): VerticalDecision {
+  const b = input.bounds;
+  const cpu0 = decision.cpuMillicores;
+  const mem0 = decision.memoryBytes;
+  const floors = resourceFloors(input, cpu0.current, mem0.current);
+  const cpu = guardResource(
+    cpu0,
+    b.minCpuMillicores,
+    b.maxCpuMillicores,
+    limits.maxResourceChangeFraction,
+    'cpu',
+    notes,
+    floors.cpu,
+  );
+  const memory = guardResource(
+    mem0,
+    b.minMemoryBytes,
+    b.maxMemoryBytes,
+    limits.maxResourceChangeFraction,
+    'memory',
+    notes,
+    floors.memory,
+  );
+  const { cpuMillicores: _c, memoryBytes: _m, containers: _k, canScale: _s, ...rest } = decision;
+  const guarded = verticalDecision(
+    decision.policy,
+    input.observation,
+    { cpuMillicores: cpu, memoryBytes: memory },
+    rest,
+  );
+  // What the containers can express (whole millicores and MiB) is what the decision says.
+  const canScale =
+    guarded.cpuMillicores.desired !== guarded.cpuMillicores.current ||
+    guarded.memoryBytes.desired !== guarded.memoryBytes.current;
+  return {
+    ...guarded,
+    cpuMillicores: { current: cpu0.current, desired: guarded.cpuMillicores.desired },
+    memoryBytes: { current: mem0.current, desired: guarded.memoryBytes.desired },
+    canScale,
+  };
 }
 
 /** Whether every number a decision carries is finite, and replicas are whole. */
-export function decisionIsSound(d: Decision): boolean {
+export function decisionIsSound(d: PolicyDecision): boolean {
   const nums: number[] = [];
-  if (d.replicas) nums.push(d.replicas.current, d.replicas.desired);
-  if (d.resources)
-    for (const r of [d.resources.cpu, d.resources.memory])
-      nums.push(r.current, r.new, r.change_percent);
-  for (const q of Object.values(d.qValues ?? {})) nums.push(...q);
-  if (!nums.every(Number.isFinite)) return false;
-  return !d.replicas || (Number.isInteger(d.replicas.desired) && d.replicas.desired >= 0);
+  if (d.kind === 'horizontal') nums.push(d.replicas.current, d.replicas.desired);
+  else {
+    nums.push(d.cpuMillicores.current, d.cpuMillicores.desired);
+    nums.push(d.memoryBytes.current, d.memoryBytes.desired);
+    for (const c of d.containers)
+      for (const a of [c.requests, c.limits]) nums.push(a.cpuMillicores ?? 0, a.memoryBytes ?? 0);
+  }
+  if (!nums.every((n) => Number.isFinite(n) && n >= 0)) return false;
+  for (const q of Object.values(d.qValues ?? {})) if (!q.every(Number.isFinite)) return false;
+  return d.kind !== 'horizontal' || Number.isInteger(d.replicas.desired);
 }
 
 export interface FallbackEvent {
@@ -226,7 +268,7 @@ export function withFallback(
   fallback: ScalingPolicy,
   onFallback?: (e: FallbackEvent) => void,
 ): ScalingPolicy {
-  const guarded = (input: PolicyInput, primary: () => Decision): Decision => {
+  const guarded = (input: PolicyInput, primary: () => PolicyDecision): PolicyDecision => {
     const backup = fallback.decide(input);
     let reason: string;
     try {
@@ -251,7 +293,7 @@ export function withFallback(
     kind: policy.kind,
     decide: (input) => guarded(input, () => policy.decide(input)),
     decideBatch: (inputs) => {
-      let batch: Decision[] | undefined;
+      let batch: PolicyDecision[] | undefined;
       try {
         batch = policy.decideBatch ? policy.decideBatch(inputs) : undefined;
       } catch {
@@ -264,6 +306,17 @@ export function withFallback(
     forget: (namespace, name) => {
       policy.forget?.(namespace, name);
       fallback.forget?.(namespace, name);
+    },
+    // Both keep history: the fallback decides every time so that its own is current.
+    exportState: (namespace, name) => {
+      const primary = policy.exportState?.(namespace, name);
+      const backup = fallback.exportState?.(namespace, name);
+      return primary === undefined && backup === undefined ? undefined : { primary, backup };
+    },
+    importState: (namespace, name, state) => {
+      const s = state as { primary?: unknown; backup?: unknown } | null;
+      if (s?.primary !== undefined) policy.importState?.(namespace, name, s.primary);
+      if (s?.backup !== undefined) fallback.importState?.(namespace, name, s.backup);
     },
     close: () => {
       policy.close?.();

@@ -61,7 +61,7 @@ describe('the policy registry', () => {
     expect(d.fallback?.from).toBe('dqn');
     expect(d.policy).toBe('hpa');
     // 4 pods at 90 % of their request against a 70 % target: the HPA's 6.
-    expect(d.replicas?.desired).toBe(6);
+    expect(d.kind === 'horizontal' && d.replicas.desired).toBe(6);
     const v = (await createPolicy({ name: 'dqn-vertical' }, ctx)).decide(input);
     expect(v.fallback?.from).toBe('dqn-vertical');
     expect(v.policy).toBe('vpa');

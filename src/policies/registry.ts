@@ -46,6 +46,16 @@ export function policyKind(spec: PolicySpec): 'horizontal' | 'vertical' {
   return spec.name === 'vpa' || spec.name === 'dqn-vertical' ? 'vertical' : 'horizontal';
 }
 
+/**
+ * Whether the policy, in evaluation, decides every interval even while a change rolls out.
+ * The baselines stand for what users run today — the HPA and VPA controllers, which never
+ * wait on a rollout, a fixed count, the oracle — so they do; qpilot's own policies run in
+ * qpilot's loop, which leaves a workload alone until its change has rolled out.
+ */
+export function decidesWhileRollingOut(spec: PolicySpec): boolean {
+  return spec.name !== 'dqn' && spec.name !== 'dqn-vertical';
+}
+
 /** A readable label: the name, with its argument when it changes behaviour. */
 export function policyLabel(spec: PolicySpec): string {
   return spec.arg !== undefined && spec.name !== 'dqn' && spec.name !== 'dqn-vertical'

@@ -1,57 +1,16 @@
 /**
- * What a scaling policy sees and what it says. A policy sees only what a real controller sees
- * — the Deployment, its pods and their usage as metrics-server reports it (with its lag) —
- * never the trace or the future. Units carry their names.
+ * What a scaling policy sees and says. A policy sees a WorkloadObservation (core/workload.ts)
+ * and answers with a horizontal or a vertical Decision (core/decision.ts), in domain units.
  */
-
-export interface PodUsage {
-  cpuMillicores: number;
-  memoryBytes: number;
-  /** When metrics-server took the sample, and over what window. */
-  timestampMs: number;
-  windowMs: number;
-}
-
-export interface PodObservation {
-  name: string;
-  phase: string;
-  /** kubectl's STATUS: Running, Pending, CrashLoopBackOff, Terminating, … */
-  status: string;
-  deleting: boolean;
-  ready: boolean;
-  /** When the Ready condition last changed. */
-  readyTransitionMs?: number;
-  startTimeMs?: number;
-  restarts: number;
-  /** Why a container last stopped (`OOMKilled`, `Error`), when one has restarted. */
-  lastTerminationReason?: string;
-  cpuRequestMillicores: number;
-  memoryRequestBytes: number;
-  cpuLimitMillicores: number;
-  memoryLimitBytes: number;
-  /** Absent until metrics-server has two samples of the pod. */
-  usage?: PodUsage;
-}
-
-export interface WorkloadObservation {
-  namespace: string;
-  name: string;
-  timeMs: number;
-  /** spec.replicas: what the workload is asked to run. */
-  specReplicas: number;
-  readyReplicas: number;
-  /** Per pod, from the template (all containers summed). */
-  template: {
-    cpuRequestMillicores: number;
-    memoryRequestBytes: number;
-    cpuLimitMillicores: number;
-    memoryLimitBytes: number;
-  };
-  pods: PodObservation[];
-  annotations: Record<string, string>;
-  /** Request latency p95 from Prometheus, when one is configured. */
-  latencyP95Ms?: number;
-}
+import {
+  type Direction,
+  DIRECTIONS,
+  type HorizontalDecision,
+  scaleContainers,
+  sumRequests,
+  type VerticalDecision,
+} from '../core/decision.js';
+import type { WorkloadObservation } from '../core/workload.js';
 
 export interface ScalingBounds {
   minReplicas: number;
@@ -70,67 +29,78 @@ export interface PolicyInput {
   scaleFactor: number;
 }
 
-export type HeadAction = 'DECREASE' | 'MAINTAIN' | 'INCREASE';
-export const HEAD_ACTIONS: readonly HeadAction[] = ['DECREASE', 'MAINTAIN', 'INCREASE'];
+/** The labels of a vertical head's actions (seed 002's). */
+export type HeadAction = Direction;
+export const HEAD_ACTIONS: readonly HeadAction[] = DIRECTIONS;
 
-/** Seed 002's resource change: CPU in cores, memory in MB (MiB), per pod. */
-export interface ResourceChange {
-  current: number;
-  new: number;
-  change_percent: number;
-  action: HeadAction;
-}
-
-export interface Decision {
-  policy: string;
-  kind: 'horizontal' | 'vertical';
-  namespace: string;
-  name: string;
-  timeMs: number;
-  /** Horizontal decisions: the replica count now and the one wanted. */
-  replicas?: { current: number; desired: number };
-  /** Vertical decisions: requests (and limits, scaled alike) per pod. */
-  resources?: { cpu: ResourceChange; memory: ResourceChange };
-  /** Q-values per head ('replicas', 'cpu', 'memory'), for learned policies. */
-  qValues?: Record<string, number[]>;
-  /** The action each head chose, by label. */
-  actions?: Record<string, string>;
-  /** Softmax probability of the chosen action, per head. */
-  confidence?: Record<string, number>;
-  /** Usage expected at the next step (seed 002's future_predictions). */
-  predictions?: { nextStepCpuCores: number; nextStepMemoryMb: number };
-  /** Whether the decision changes anything that may be changed now. */
-  canScale: boolean;
-  explanation: { reasoning: string; factors: string[] };
-  /** Set when a fallback policy decided instead. */
-  fallback?: { from: string; reason: string };
-  /** What the guardrails changed. */
-  guardrails?: string[];
-}
+/** What a policy decides: replicas, or pod resources. */
+export type PolicyDecision = HorizontalDecision | VerticalDecision;
 
 export interface ScalingPolicy {
   readonly name: string;
   readonly kind: 'horizontal' | 'vertical';
   /** Decides for one workload; policies keep their own per-workload history. */
-  decide(input: PolicyInput): Decision;
+  decide(input: PolicyInput): PolicyDecision;
   /** Decides for many workloads at once; learned policies batch their inference. */
-  decideBatch?(inputs: readonly PolicyInput[]): Decision[];
+  decideBatch?(inputs: readonly PolicyInput[]): PolicyDecision[];
   /** Forgets a workload's history (it was deleted or excluded). */
   forget?(namespace: string, name: string): void;
+  /**
+   * A workload's history as JSON, so that a restart or a new leader carries on where this one
+   * stopped (ARCHITECTURE.md rule 8); undefined when the policy keeps none for it.
+   */
+  exportState?(namespace: string, name: string): unknown;
+  /** Takes back what exportState gave; a state it cannot read is ignored. */
+  importState?(namespace: string, name: string, state: unknown): void;
   close?(): void;
 }
 
-/** What every decision about `o` starts with: who decided, what kind, for which workload, when. */
+/** What every decision about `o` starts with: who decided, for which workload, when. */
 export function decisionHeader(
   policy: string,
-  kind: Decision['kind'],
   o: WorkloadObservation,
-): Pick<Decision, 'policy' | 'kind' | 'namespace' | 'name' | 'timeMs'> {
-  return { policy, kind, namespace: o.namespace, name: o.name, timeMs: o.timeMs };
+): Pick<HorizontalDecision, 'policy' | 'namespace' | 'name' | 'timeMs'> {
+  return { policy, namespace: o.namespace, name: o.name, timeMs: o.timeMs };
 }
 
-export const workloadKey = (o: { namespace: string; name: string }): string =>
-  `${o.namespace}/${o.name}`;
+/**
+ * A vertical decision that takes the pod's requests to `cpuMillicores` and `memoryBytes`:
+ * every app container's requests and limits scale by the same factor.
+ */
+export function verticalDecision(
+  policy: string,
+  o: WorkloadObservation,
+  desired: { cpuMillicores: number; memoryBytes: number },
+  rest: Pick<VerticalDecision, 'explanation'> &
+    Partial<Omit<VerticalDecision, 'kind' | 'cpuMillicores' | 'memoryBytes' | 'containers'>>,
+): VerticalDecision {
+  const now = sumRequests(o.containers);
+  const ratio = (next: number, current: number) => (current > 0 ? next / current : 1);
+  const containers = scaleContainers(
+    o.containers,
+    ratio(desired.cpuMillicores, now.cpuMillicores),
+    ratio(desired.memoryBytes, now.memoryBytes),
+  );
+  const after = sumRequests(containers);
+  const changed =
+    after.cpuMillicores !== now.cpuMillicores || after.memoryBytes !== now.memoryBytes;
+  return {
+    ...decisionHeader(policy, o),
+    kind: 'vertical',
+    cpuMillicores: {
+      current: now.cpuMillicores,
+      desired: changed ? after.cpuMillicores : now.cpuMillicores,
+    },
+    memoryBytes: {
+      current: now.memoryBytes,
+      desired: changed ? after.memoryBytes : now.memoryBytes,
+    },
+    containers,
+    templateFallback: true,
+    canScale: changed,
+    ...rest,
+  };
+}
 
 /** Seed 002's defaults: 0.1–8 cores, 20–16384 MB, scale factor 0.2; replicas 1–100. */
 export const DEFAULT_BOUNDS: ScalingBounds = {

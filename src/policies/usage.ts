@@ -1,5 +1,5 @@
-/** Shared readings of an observation: utilisation as the HPA computes it, demand, trends. */
-import type { PodObservation, WorkloadObservation } from './types.js';
+/** Shared readings of an observation: usage against the HPA's requests, pod sizes, trends. */
+import type { PodObservation, WorkloadObservation } from '../core/workload.js';
 
 /** Pods that count: not being deleted, not Failed (the HPA's "ignored" pods are out). */
 export function activePods(o: WorkloadObservation): PodObservation[] {
@@ -10,6 +10,7 @@ export interface UsageSummary {
   /** Ready pods with metrics. */
   measuredPods: number;
   cpuUsageMillicores: number;
+  /** What the HPA divides usage by, summed over the measured pods (0 when a request is missing). */
   cpuRequestMillicores: number;
   memoryUsageBytes: number;
   memoryRequestBytes: number;
@@ -18,6 +19,8 @@ export interface UsageSummary {
   memoryUtilization?: number;
   /** cpuUsage / cpuLimit over measured pods (how close pods are to their ceiling). */
   cpuOfLimit?: number;
+  /** Why CPU utilisation cannot be computed although pods have metrics: a container without a request. */
+  cpuRequestMissing?: string;
 }
 
 export function summarizeUsage(o: WorkloadObservation): UsageSummary {
@@ -33,11 +36,14 @@ export function summarizeUsage(o: WorkloadObservation): UsageSummary {
     if (!p.ready || !p.usage) continue;
     s.measuredPods++;
     s.cpuUsageMillicores += p.usage.cpuMillicores;
-    s.cpuRequestMillicores += p.cpuRequestMillicores;
+    const request = p.utilizationRequest;
+    if (request.cpuMillicores === undefined) s.cpuRequestMissing ??= request.cpuMissing;
+    s.cpuRequestMillicores += request.cpuMillicores ?? 0;
     s.memoryUsageBytes += p.usage.memoryBytes;
-    s.memoryRequestBytes += p.memoryRequestBytes;
-    cpuLimit += p.cpuLimitMillicores || p.cpuRequestMillicores;
+    s.memoryRequestBytes += request.memoryBytes ?? 0;
+    cpuLimit += p.cpuLimitMillicores || (request.cpuMillicores ?? 0);
   }
+  if (s.cpuRequestMissing) s.cpuRequestMillicores = 0;
   if (s.measuredPods > 0 && s.cpuRequestMillicores > 0)
     s.cpuUtilization = s.cpuUsageMillicores / s.cpuRequestMillicores;
   if (s.measuredPods > 0 && s.memoryRequestBytes > 0)
@@ -47,18 +53,29 @@ export function summarizeUsage(o: WorkloadObservation): UsageSummary {
 }
 
 /**
- * The resources a pod of the workload has now: those of its running pods, which an in-place
- * resize changes without touching the Deployment's template; the template's when none runs.
+ * A pod's size as a vertical decision counts it: its app containers' requests and limits
+ * summed, as a running pod has them now (an in-place resize changes them without touching the
+ * template), else as a new pod would get them.
  */
-export function podSize(o: WorkloadObservation): WorkloadObservation['template'] {
-  const running = o.pods.find((p) => p.phase === 'Running' && !p.deleting);
-  if (!running) return o.template;
-  return {
-    cpuRequestMillicores: running.cpuRequestMillicores,
-    memoryRequestBytes: running.memoryRequestBytes,
-    cpuLimitMillicores: running.cpuLimitMillicores,
-    memoryLimitBytes: running.memoryLimitBytes,
+export function podSize(o: WorkloadObservation): {
+  cpuRequestMillicores: number;
+  memoryRequestBytes: number;
+  cpuLimitMillicores: number;
+  memoryLimitBytes: number;
+} {
+  const size = {
+    cpuRequestMillicores: 0,
+    memoryRequestBytes: 0,
+    cpuLimitMillicores: 0,
+    memoryLimitBytes: 0,
   };
+  for (const c of o.containers) {
+    size.cpuRequestMillicores += c.requests.cpuMillicores ?? 0;
+    size.memoryRequestBytes += c.requests.memoryBytes ?? 0;
+    size.cpuLimitMillicores += c.limits.cpuMillicores ?? 0;
+    size.memoryLimitBytes += c.limits.memoryBytes ?? 0;
+  }
+  return size;
 }
 
 /** The least-squares slope of equally spaced samples, per step. */

@@ -31,14 +31,16 @@ async function episode(env: HorizontalEnv, action: number) {
   const first = await env.reset();
   const rewards: number[] = [];
   let violations = 0;
+  let intervals = 0;
   for (;;) {
     const r = await env.step([action]);
     expect(r.next).toHaveLength(HORIZONTAL_FEATURES.length);
     rewards.push(r.rewards[0]!);
     if (r.violated) violations++;
+    intervals += r.intervals;
     if (r.done) break;
   }
-  return { first, rewards, violations };
+  return { first, rewards, violations, intervals };
 }
 
 describe('HorizontalEnv', () => {
@@ -50,13 +52,16 @@ describe('HorizontalEnv', () => {
       HORIZONTAL_ACTIONS.indexOf('TARGET_50'),
     );
     expect(hold.first).toHaveLength(HORIZONTAL_FEATURES.length);
-    expect(hold.rewards).toHaveLength(STEPS);
+    // A step spans every interval while a change rolls out, as the loop leaves it alone then.
+    expect(hold.intervals).toBe(STEPS);
+    expect(follow.intervals).toBe(STEPS);
+    expect(follow.rewards.length).toBeLessThan(STEPS);
     expect(hold.violations).toBeGreaterThan(STEPS / 4);
     expect(Math.min(...hold.rewards)).toBeLessThanOrEqual(-options.violationPenalty);
     expect(follow.violations).toBe(0);
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
     expect(sum(follow.rewards)).toBeGreaterThan(sum(hold.rewards) / 10);
-    // Paying for twice the pods needed costs about twice the ideal.
+    // Paying for twice the pods needed costs about twice the ideal, per interval.
     expect(sum(follow.rewards) / STEPS).toBeLessThan(-1.2);
     expect(sum(follow.rewards) / STEPS).toBeGreaterThan(-3);
   });

@@ -2,7 +2,10 @@
  * The horizontal DQN's training environment: one workload in the simulator under synthetic
  * traffic, stepped every 15 s. The agent sees exactly what the `dqn` policy sees; the reward is
  * what the evaluation judges — the pods paid for, relative to the pods the load needs at the
- * SLO's limit, and a heavy penalty for an interval that violates the SLO.
+ * SLO's limit, and a heavy penalty for an interval that violates the SLO. Changes go through
+ * the controller's actuator, and as in the control loop the agent is not asked again while a
+ * change rolls out: a step then spans every interval until the rollout is done, and its reward
+ * is theirs summed.
  */
 import { Rng } from '../core/rng.js';
 import { DEFAULT_EVAL_WORKLOAD, type EvalWorkload, SimRun } from '../eval/simRun.js';
@@ -13,13 +16,9 @@ import {
   horizontalState,
   replicasForAction,
 } from '../policies/dqn/horizontal.js';
-import {
-  type Decision,
-  decisionHeader,
-  type ScalingBounds,
-  type WorkloadObservation,
-} from '../policies/types.js';
-import { DEFAULT_BOUNDS } from '../policies/types.js';
+import type { HorizontalDecision } from '../core/decision.js';
+import type { WorkloadObservation } from '../core/workload.js';
+import { DEFAULT_BOUNDS, decisionHeader, type ScalingBounds } from '../policies/types.js';
 import type { Trace } from '../traces/trace.js';
 import { syntheticTrace } from './synthetic.js';
 import type { Env } from './trainer.js';
@@ -66,6 +65,8 @@ export interface StepResult {
   done: boolean;
   violated: boolean;
   costRatio: number;
+  /** The intervals the step spanned: more than one while a change rolled out. */
+  intervals: number;
 }
 
 export class HorizontalEnv implements Env {
@@ -116,15 +117,41 @@ export class HorizontalEnv implements Env {
     const o = this.observation;
     const desired = replicasForAction(action ?? 0, o.specReplicas, this.state);
     const input = { observation: o, bounds: this.options.bounds, scaleFactor: 0.2 };
-    const raw: Decision = {
-      ...decisionHeader('dqn', 'horizontal', o),
+    const raw: HorizontalDecision = {
+      ...decisionHeader('dqn', o),
+      kind: 'horizontal',
       replicas: { current: o.specReplicas, desired },
       canScale: desired !== o.specReplicas,
       explanation: { reasoning: '', factors: [] },
     };
-    const changed = await this.run.apply(applyGuardrails(raw, input, DEFAULT_RATE_LIMITS));
-    const r = this.run.advance();
-    const costRatio = r.pods / Math.max(1, r.idealPods);
+    const changed = await this.run.apply(applyGuardrails(raw, input, DEFAULT_RATE_LIMITS), o);
+    let reward = -this.options.changePenalty * changed;
+    let violated = false;
+    let costRatio = 0;
+    let intervals = 0;
+    do {
+      const r = this.run.advance();
+      reward += this.intervalReward(r);
+      violated ||= r.violated;
+      costRatio += r.pods / Math.max(1, r.idealPods);
+      intervals++;
+      this.steps++;
+      await this.run.settle();
+    } while (this.run.inFlight() && this.steps < this.options.episodeSteps);
+    this.observation = await this.run.observe();
+    this.state = horizontalState(this.observation, this.history, this.options.bounds.maxReplicas);
+    return {
+      next: this.state.features,
+      rewards: [reward],
+      done: this.steps >= this.options.episodeSteps,
+      violated,
+      costRatio: costRatio / intervals,
+      intervals,
+    };
+  }
+
+  /** One interval: the pods paid for against those the load needs, the SLO and its margin. */
+  private intervalReward(r: ReturnType<SimRun['advance']>): number {
     const slo = this.options.workload.model.sloLatencyMs ?? 200;
     const near = Math.min(
       1,
@@ -133,21 +160,11 @@ export class HorizontalEnv implements Env {
         (r.p95LatencyMs / slo - this.options.nearSloFrom) / (1 - this.options.nearSloFrom),
       ),
     );
-    const reward =
+    return (
       -r.pods / Math.max(this.options.costFloorPods, r.idealPods) -
       (r.violated ? this.options.violationPenalty : 0) -
-      this.options.nearSloPenalty * near -
-      this.options.changePenalty * changed;
-    this.observation = await this.run.observe();
-    this.state = horizontalState(this.observation, this.history, this.options.bounds.maxReplicas);
-    this.steps++;
-    return {
-      next: this.state.features,
-      rewards: [reward],
-      done: this.steps >= this.options.episodeSteps,
-      violated: r.violated,
-      costRatio,
-    };
+      this.options.nearSloPenalty * near
+    );
   }
 }
 

@@ -13,14 +13,8 @@ import {
   scaled,
   verticalState,
 } from '../policies/dqnVertical/vertical.js';
-import {
-  type Decision,
-  decisionHeader,
-  type PolicyInput,
-  type ScalingBounds,
-  type WorkloadObservation,
-} from '../policies/types.js';
-import { HEAD_ACTIONS } from '../policies/types.js';
+import type { WorkloadObservation } from '../core/workload.js';
+import { type PolicyInput, type ScalingBounds, verticalDecision } from '../policies/types.js';
 import { podSize, summarizeUsage } from '../policies/usage.js';
 import { syntheticTrace } from './synthetic.js';
 import type { Env } from './trainer.js';
@@ -115,63 +109,60 @@ export class VerticalEnv implements Env {
     const o = this.observation;
     const input = this.input();
     const size = podSize(o);
-    const cpuNow = size.cpuRequestMillicores / 1000;
-    const memNow = size.memoryRequestBytes / 2 ** 20;
-    const cpuNew = scaled(cpuNow, cpuAction, this.options.scaleFactor);
-    const memNew = scaled(memNow, memoryAction, this.options.scaleFactor);
-    const raw: Decision = {
-      ...decisionHeader('dqn-vertical', 'vertical', o),
-      resources: {
-        cpu: { current: cpuNow, new: cpuNew, change_percent: 0, action: HEAD_ACTIONS[cpuAction]! },
-        memory: {
-          current: memNow,
-          new: memNew,
-          change_percent: 0,
-          action: HEAD_ACTIONS[memoryAction]!,
-        },
+    const raw = verticalDecision(
+      'dqn-vertical',
+      o,
+      {
+        cpuMillicores: scaled(size.cpuRequestMillicores, cpuAction, this.options.scaleFactor),
+        memoryBytes: scaled(size.memoryRequestBytes, memoryAction, this.options.scaleFactor),
       },
-      canScale: cpuAction !== 1 || memoryAction !== 1,
-      explanation: { reasoning: '', factors: [] },
-    };
-    const guarded = applyGuardrails(raw, input, DEFAULT_RATE_LIMITS);
-    await this.run.apply(guarded);
-    const r = this.run.advance();
-    const tel = this.run.sim.telemetry(NAMESPACE, NAME);
-    const oom = tel.oomKills - this.oomKills;
-    this.oomKills = tel.oomKills;
-    this.observation = await this.run.observe();
-    const usage = summarizeUsage(this.observation);
-    const after = podSize(this.observation);
-    const podCores = after.cpuRequestMillicores / 1000;
-    const pods = Math.max(1, this.observation.specReplicas);
-    const idealCores = Math.max(
-      0.05 * pods,
-      ((r.offered / (this.options.stepMs / 1000)) * 0.005) / 0.83,
+      { explanation: { reasoning: '', factors: [] } },
     );
-    const cpuCost = (podCores * pods) / idealCores;
-    const memRequest = after.memoryRequestBytes * pods;
-    const memCost =
-      memRequest /
-      Math.max(usage.memoryUsageBytes * (pods / Math.max(1, usage.measuredPods)), 32 * 2 ** 20);
-    const applied = guarded.canScale ? guarded.resources : undefined;
-    const cpuChanged = applied !== undefined && applied.cpu.action !== 'MAINTAIN';
-    const memChanged = applied !== undefined && applied.memory.action !== 'MAINTAIN';
-    const cpuReward =
-      -cpuCost -
-      (r.violated ? this.options.violationPenalty : 0) -
-      (cpuChanged ? this.options.changePenalty : 0);
-    const memReward =
-      -0.5 * memCost -
-      (oom > 0 ? this.options.oomPenalty : 0) -
-      (memChanged ? this.options.changePenalty : 0);
+    const guarded = applyGuardrails(raw, input, DEFAULT_RATE_LIMITS);
+    await this.run.apply(guarded, o);
+    const applied = guarded.canScale;
+    const cpuChanged = applied && guarded.cpuMillicores.desired !== guarded.cpuMillicores.current;
+    const memChanged = applied && guarded.memoryBytes.desired !== guarded.memoryBytes.current;
+    let cpuReward = cpuChanged ? -this.options.changePenalty : 0;
+    let memReward = memChanged ? -this.options.changePenalty : 0;
+    let violated = false;
+    let costRatio = 0;
+    let intervals = 0;
+    // As in the control loop, the agent is not asked again while a change rolls out.
+    do {
+      const r = this.run.advance();
+      const tel = this.run.sim.telemetry(NAMESPACE, NAME);
+      const oom = tel.oomKills - this.oomKills;
+      this.oomKills = tel.oomKills;
+      await this.run.settle();
+      this.observation = await this.run.observe();
+      const usage = summarizeUsage(this.observation);
+      const after = podSize(this.observation);
+      const podCores = after.cpuRequestMillicores / 1000;
+      const pods = Math.max(1, this.observation.specReplicas);
+      const idealCores = Math.max(
+        0.05 * pods,
+        ((r.offered / (this.options.stepMs / 1000)) * 0.005) / 0.83,
+      );
+      const cpuCost = (podCores * pods) / idealCores;
+      const memRequest = after.memoryRequestBytes * pods;
+      const memCost =
+        memRequest /
+        Math.max(usage.memoryUsageBytes * (pods / Math.max(1, usage.measuredPods)), 32 * 2 ** 20);
+      cpuReward -= cpuCost + (r.violated ? this.options.violationPenalty : 0);
+      memReward -= 0.5 * memCost + (oom > 0 ? this.options.oomPenalty : 0);
+      violated ||= r.violated;
+      costRatio += cpuCost;
+      intervals++;
+      this.steps++;
+    } while (this.run.inFlight() && this.steps < this.options.episodeSteps);
     this.state = verticalState(this.input(), this.history);
-    this.steps++;
     return {
       next: this.state.features,
       rewards: [cpuReward, memReward],
       done: this.steps >= this.options.episodeSteps,
-      violated: r.violated,
-      costRatio: cpuCost,
+      violated,
+      costRatio: costRatio / intervals,
     };
   }
 }

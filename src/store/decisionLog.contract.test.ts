@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Decision } from '../policies/types.js';
+import type { Decision } from '../core/decision.js';
 import { type DecisionLog, MemoryDecisionLog, type NewDecisionRecord } from './decisionLog.js';
 import { MIGRATIONS, migrate } from './migrations.js';
 import { openStore } from './openStore.js';
@@ -37,17 +37,22 @@ function horizontal(current: number, desired: number, policy = 'dqn'): Decision 
   };
 }
 
+const MiB = 2 ** 20;
+
 function vertical(cpu: 'INCREASE' | 'MAINTAIN', conf: number): Decision {
+  const desired = cpu === 'INCREASE' ? 600 : 500;
   return {
     policy: 'dqn-vertical',
     kind: 'vertical',
     namespace: 'prod',
     name: 'api',
     timeMs: 1,
-    resources: {
-      cpu: { current: 0.5, new: cpu === 'INCREASE' ? 0.6 : 0.5, change_percent: 20, action: cpu },
-      memory: { current: 256, new: 256, change_percent: 0, action: 'MAINTAIN' },
-    },
+    cpuMillicores: { current: 500, desired },
+    memoryBytes: { current: 256 * MiB, desired: 256 * MiB },
+    containers: [
+      { name: 'app', requests: { cpuMillicores: desired, memoryBytes: 256 * MiB }, limits: {} },
+    ],
+    templateFallback: true,
     confidence: { cpu: conf, memory: 0.9 },
     canScale: cpu === 'INCREASE',
     explanation: { reasoning: 'r', factors: [] },
@@ -63,7 +68,12 @@ function record(decision: Decision, outcome: NewDecisionRecord['outcome'], pod?:
     decision,
     outcome,
     message: `${outcome} ✓ "quoted" 'single'`,
-    metrics: { cpuUsageCores: 0.2, memoryUsageMb: 100, cpuLimitCores: 0.5, memoryLimitMb: 256 },
+    metrics: {
+      cpuUsageMillicores: 200,
+      memoryUsageBytes: 100 * MiB,
+      cpuLimitMillicores: 500,
+      memoryLimitBytes: 256 * MiB,
+    },
   };
 }
 
@@ -78,7 +88,7 @@ const stores: [string, () => Promise<DecisionLog>][] = [
     'postgres',
     async () => {
       const sql = await openPostgres(pg.url);
-      await sql.all('DROP TABLE IF EXISTS decisions, samples, schema_migrations');
+      await sql.all('DROP TABLE IF EXISTS decisions, samples, policy_states, schema_migrations');
       await sql.close();
       return (await openStore({ databaseUrl: pg.url, dataDir: '', cwd: '/', nowMs: 0 })).decisions;
     },
@@ -117,10 +127,52 @@ describe.each(stores)('%s decision log', (_name, open) => {
       byOutcome: { applied: 1, no_change: 1, unverified: 1, dry_run: 1 },
       byPolicy: { dqn: 2, 'dqn-vertical': 2 },
     });
-    expect(s.averageCpuUsageCores).toBeCloseTo(0.2);
-    expect(s.averageMemoryUsageMb).toBeCloseTo(100);
+    expect(s.averageCpuUsageMillicores).toBeCloseTo(200);
+    expect(s.averageMemoryUsageBytes! / MiB).toBeCloseTo(100);
     expect(s.averageCpuConfidence).toBeCloseTo(0.7);
     expect(s.averageMemoryConfidence).toBeCloseTo(0.9);
+    await log.close();
+  });
+
+  it('settles an outcome after the record, and finds the changes still open', async () => {
+    const log = await open();
+    const pending = await log.append(record(horizontal(2, 3), 'pending'));
+    const quiet = await log.appendMany([
+      record(horizontal(3, 3), 'no_change'),
+      record(vertical('MAINTAIN', 0.5), 'dry_run'),
+    ]);
+    expect(quiet.map((r) => r.id)).toEqual([pending.id + 1, pending.id + 2]);
+    expect((await log.unsettled()).map((r) => r.id)).toEqual([pending.id]);
+    await log.settle(pending.id, 'in_progress', 'scaled web from 2 to 3; verifying', 5);
+    expect(await log.get(pending.id)).toMatchObject({
+      outcome: 'in_progress',
+      message: 'scaled web from 2 to 3; verifying',
+      settledMs: 5,
+    });
+    expect((await log.unsettled()).map((r) => r.outcome)).toEqual(['in_progress']);
+    await log.settle(pending.id, 'applied', 'done after 31 s', 9);
+    expect(await log.unsettled()).toEqual([]);
+    expect(await log.get(pending.id + 99)).toBeUndefined();
+    expect((await log.stats()).appliedScalings).toBe(1);
+    await log.close();
+  });
+
+  it('knows each workload’s last change, and forgets a refused request', async () => {
+    const log = await open();
+    const t0 = Date.UTC(2026, 0, 1);
+    await log.append({ ...record(horizontal(2, 3), 'applied'), timeMs: t0 });
+    await log.append({ ...record(horizontal(3, 4), 'dry_run'), timeMs: t0 + 10 });
+    await log.append({ ...record(vertical('INCREASE', 0.5), 'in_progress'), timeMs: t0 + 20 });
+    expect(await log.lastChanges(t0)).toEqual(
+      new Map([
+        ['default/web', t0],
+        ['prod/api', t0 + 20],
+      ]),
+    );
+    expect(await log.lastChanges(t0 + 1)).toEqual(new Map([['prod/api', t0 + 20]]));
+    const refused = await log.append(record(horizontal(4, 5, 'manual'), 'pending'));
+    await log.discard(refused.id);
+    expect(await log.get(refused.id)).toBeUndefined();
     await log.close();
   });
 
@@ -129,16 +181,90 @@ describe.each(stores)('%s decision log', (_name, open) => {
     expect(await log.stats()).toMatchObject({
       totalDecisions: 0,
       appliedScalings: 0,
-      averageCpuUsageCores: null,
+      averageCpuUsageMillicores: null,
     });
     await log.close();
+  });
+});
+
+describe('records written before domain units', () => {
+  it('reads a decision of migration 1 as today’s, in millicores and bytes', async () => {
+    const store = await openStore({ dataDir: join(dir, 'legacy'), cwd: '/', nowMs: 0 });
+    const old = {
+      decision: {
+        policy: 'dqn-vertical',
+        kind: 'vertical',
+        namespace: 'prod',
+        name: 'api',
+        timeMs: 1,
+        resources: {
+          cpu: { current: 0.5, new: 0.6, change_percent: 20, action: 'INCREASE' },
+          memory: { current: 256, new: 256, change_percent: 0, action: 'MAINTAIN' },
+        },
+        predictions: { nextStepCpuCores: 0.18, nextStepMemoryMb: 250 },
+        canScale: true,
+        explanation: { reasoning: 'r', factors: [] },
+      },
+      message: 'dry run: would set api to 0.6 cores',
+      metrics: { cpuUsageCores: 0.2, memoryUsageMb: 100, cpuLimitCores: 0.5, memoryLimitMb: 256 },
+    };
+    await store.sql.all(
+      `INSERT INTO decisions (time_ms, namespace, workload, policy, kind, outcome, cpu_usage_cores,
+         memory_usage_mb, fallback, body) VALUES (1, 'prod', 'api', 'dqn-vertical', 'vertical', 'dry_run', 0.2, 100, 0, ?)`,
+      [JSON.stringify(old)],
+    );
+    const [r] = await store.decisions.recent(1);
+    expect(r!.decision).toMatchObject({
+      kind: 'vertical',
+      cpuMillicores: { current: 500, desired: 600 },
+      memoryBytes: { current: 256 * MiB, desired: 256 * MiB },
+      predictions: { nextStepCpuMillicores: 180, nextStepMemoryBytes: 250 * MiB },
+    });
+    expect(r!.metrics).toEqual({
+      cpuUsageMillicores: 200,
+      memoryUsageBytes: 100 * MiB,
+      cpuLimitMillicores: 500,
+      memoryLimitBytes: 256 * MiB,
+    });
+    await store.sql.close();
+  });
+});
+
+describe('policy history', () => {
+  it('keeps the latest state of each policy and workload, on SQLite and PostgreSQL', async () => {
+    const sqlite = await openStore({ dataDir: join(dir, 'states'), cwd: '/', nowMs: 0 });
+    const sql = await openPostgres(pg.url);
+    await sql.all('DROP TABLE IF EXISTS decisions, samples, policy_states, schema_migrations');
+    await sql.close();
+    const postgres = await openStore({ databaseUrl: pg.url, dataDir: '', cwd: '/', nowMs: 0 });
+    for (const store of [sqlite, postgres]) {
+      const s = store.policyStates;
+      await s.save(
+        [
+          { policy: 'hpa', namespace: 'default', workload: 'web', state: { recommendations: [1] } },
+          { policy: 'dqn', namespace: 'default', workload: 'web', state: { demand: [0.5] } },
+        ],
+        100,
+      );
+      await s.save(
+        [{ policy: 'hpa', namespace: 'default', workload: 'web', state: { recommendations: [2] } }],
+        200,
+      );
+      const all = await s.load(0);
+      expect(all.sort((a, b) => (a.policy < b.policy ? -1 : 1))).toEqual([
+        { policy: 'dqn', namespace: 'default', workload: 'web', state: { demand: [0.5] } },
+        { policy: 'hpa', namespace: 'default', workload: 'web', state: { recommendations: [2] } },
+      ]);
+      expect((await s.load(150)).map((x) => x.policy)).toEqual(['hpa']);
+      await store.sql.close();
+    }
   });
 });
 
 describe('migrations and the query layer', () => {
   it('applies each migration once, on SQLite and PostgreSQL', async () => {
     for (const sql of [await openSqlite(join(dir, 'm.db')), await openPostgres(pg.url)]) {
-      for (const t of ['decisions', 'samples', 'schema_migrations'])
+      for (const t of ['decisions', 'samples', 'policy_states', 'schema_migrations'])
         await sql.all(`DROP TABLE IF EXISTS ${t}`);
       expect(await migrate(sql, 0)).toEqual(MIGRATIONS.map((m) => m.version));
       expect(await migrate(sql, 0)).toEqual([]);

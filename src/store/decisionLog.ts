@@ -1,47 +1,25 @@
 /**
- * The record of every decision the autoscaler made and what became of it. One interface, so
- * that the API and the controller never know where records live; this file holds the
- * in-memory log (bounded), and the SQLite and PostgreSQL stores implement the same interface.
+ * The record of every decision and what became of it. One interface, so that the API, the
+ * controller and the actuator never know where records live; this file holds the in-memory
+ * log (bounded), and the SQLite and PostgreSQL stores implement the same interface.
  */
-import type { Decision } from '../policies/types.js';
+import {
+  CHANGE_OUTCOMES,
+  type DecisionJournal,
+  type DecisionOutcome,
+  type DecisionRecord,
+  type NewDecisionRecord,
+  OPEN_OUTCOMES,
+} from '../core/decision.js';
 import { computeStats, type DecisionStats } from './decisionStats.js';
 
-/** What became of a decision. */
-export type DecisionOutcome =
-  | 'applied' // acted on and verified
-  | 'unverified' // acted on, but the cluster did not confirm it in time
-  | 'dry_run' // dry_run is on: decided, recorded, not acted on
-  | 'recommend' // the workload's mode is recommend
-  | 'no_change' // nothing to change
-  | 'cooldown' // a change was wanted, but the workload is in its cooldown
-  | 'failed'; // acting failed
+export type { DecisionOutcome, DecisionRecord, NewDecisionRecord } from '../core/decision.js';
 
-export interface DecisionRecord {
-  id: number;
-  timeMs: number;
-  namespace: string;
-  workload: string;
-  /** The pod the request named, for seed 002's pod-level routes. */
-  pod?: string;
-  decision: Decision;
-  outcome: DecisionOutcome;
-  message: string;
-  /** Usage and limits per pod when the decision was made (seed 002's current_metrics). */
-  metrics: {
-    cpuUsageCores: number;
-    memoryUsageMb: number;
-    cpuLimitCores: number;
-    memoryLimitMb: number;
-  };
-}
-
-export type NewDecisionRecord = Omit<DecisionRecord, 'id'>;
-
-export interface DecisionLog {
-  /** Stores the record; resolves once it is durable, with its id. */
-  append(record: NewDecisionRecord): Promise<DecisionRecord>;
+export interface DecisionLog extends DecisionJournal {
   /** The most recent first. */
   recent(limit: number): Promise<DecisionRecord[]>;
+  /** One record by id; undefined when there is none. */
+  get(id: number): Promise<DecisionRecord | undefined>;
   /** Seed 002's statistics over every record the store keeps. */
   stats(): Promise<DecisionStats>;
   close(): Promise<void>;
@@ -49,19 +27,70 @@ export interface DecisionLog {
 
 export class MemoryDecisionLog implements DecisionLog {
   private readonly records: DecisionRecord[] = [];
+  private readonly byId = new Map<number, DecisionRecord>();
   private nextId = 1;
 
   constructor(private readonly capacity = 10_000) {}
 
   append(record: NewDecisionRecord): Promise<DecisionRecord> {
-    const stored = { ...record, id: this.nextId++ };
+    const stored: DecisionRecord = { ...record, id: this.nextId++ };
     this.records.push(stored);
-    if (this.records.length > this.capacity) this.records.shift();
-    return Promise.resolve(stored);
+    this.byId.set(stored.id, stored);
+    if (this.records.length > this.capacity) this.byId.delete(this.records.shift()!.id);
+    return Promise.resolve({ ...stored });
+  }
+
+  async appendMany(records: readonly NewDecisionRecord[]): Promise<DecisionRecord[]> {
+    const out: DecisionRecord[] = [];
+    for (const r of records) out.push(await this.append(r));
+    return out;
+  }
+
+  discard(id: number): Promise<void> {
+    const r = this.byId.get(id);
+    if (r?.outcome === 'pending') {
+      this.byId.delete(id);
+      this.records.splice(this.records.indexOf(r), 1);
+    }
+    return Promise.resolve();
+  }
+
+  settle(id: number, outcome: DecisionOutcome, message: string, timeMs: number): Promise<void> {
+    const r = this.byId.get(id);
+    if (r) Object.assign(r, { outcome, message, settledMs: timeMs });
+    return Promise.resolve();
+  }
+
+  unsettled(): Promise<DecisionRecord[]> {
+    return Promise.resolve(
+      this.records.filter((r) => OPEN_OUTCOMES.includes(r.outcome)).map((r) => ({ ...r })),
+    );
+  }
+
+  lastChanges(sinceMs: number): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const r of this.records) {
+      if (r.timeMs < sinceMs || !CHANGE_OUTCOMES.includes(r.outcome)) continue;
+      // Removing an unhealthy pod is no scaling: it starts no cooldown.
+      if (r.decision.kind === 'pod_deletion') continue;
+      const key = `${r.namespace}/${r.workload}`;
+      out.set(key, Math.max(out.get(key) ?? 0, r.timeMs));
+    }
+    return Promise.resolve(out);
   }
 
   recent(limit: number): Promise<DecisionRecord[]> {
-    return Promise.resolve(this.records.slice(-limit).reverse());
+    return Promise.resolve(
+      this.records
+        .slice(-limit)
+        .reverse()
+        .map((r) => ({ ...r })),
+    );
+  }
+
+  get(id: number): Promise<DecisionRecord | undefined> {
+    const r = this.byId.get(id);
+    return Promise.resolve(r && { ...r });
   }
 
   stats(): Promise<DecisionStats> {

@@ -3,19 +3,24 @@
  * usage and confidence. Computed from flat columns so that the in-memory log and the SQL
  * stores count exactly alike (the SQL stores aggregate the same columns in the database).
  */
-import type { HeadAction } from '../policies/types.js';
-import type { DecisionRecord } from './decisionLog.js';
+import {
+  type DecisionKind,
+  type DecisionOutcome,
+  type Direction,
+  direction,
+  type NewDecisionRecord,
+} from '../core/decision.js';
 
-/** The columns a record is stored with and counted by. */
+/** The columns a record is stored with and counted by (their names predate domain units). */
 export interface DecisionColumns {
   policy: string;
-  kind: 'horizontal' | 'vertical';
-  outcome: DecisionRecord['outcome'];
+  kind: DecisionKind;
+  outcome: DecisionOutcome;
   /** Set for vertical decisions only. */
-  cpuAction: HeadAction | null;
-  memoryAction: HeadAction | null;
+  cpuAction: Direction | null;
+  memoryAction: Direction | null;
   /** Set for horizontal decisions only: scale in, stay, scale out. */
-  replicaAction: HeadAction | null;
+  replicaAction: Direction | null;
   cpuConfidence: number | null;
   memoryConfidence: number | null;
   cpuUsageCores: number;
@@ -23,15 +28,8 @@ export interface DecisionColumns {
   fallback: boolean;
 }
 
-export function decisionColumns(r: Omit<DecisionRecord, 'id'>): DecisionColumns {
+export function decisionColumns(r: NewDecisionRecord): DecisionColumns {
   const d = r.decision;
-  const vertical = d.kind === 'vertical' && d.resources !== undefined;
-  let replicaAction: HeadAction | null = null;
-  if (d.kind === 'horizontal') {
-    const current = d.replicas?.current ?? 0;
-    const desired = d.replicas?.desired ?? current;
-    replicaAction = desired > current ? 'INCREASE' : desired < current ? 'DECREASE' : 'MAINTAIN';
-  }
   const conf = (head: string) => {
     const v = d.confidence?.[head];
     return typeof v === 'number' && Number.isFinite(v) ? v : null;
@@ -40,18 +38,26 @@ export function decisionColumns(r: Omit<DecisionRecord, 'id'>): DecisionColumns 
     policy: d.policy,
     kind: d.kind,
     outcome: r.outcome,
-    cpuAction: vertical ? d.resources!.cpu.action : null,
-    memoryAction: vertical ? d.resources!.memory.action : null,
-    replicaAction,
+    cpuAction: d.kind === 'vertical' ? direction(d.cpuMillicores) : null,
+    memoryAction: d.kind === 'vertical' ? direction(d.memoryBytes) : null,
+    replicaAction: d.kind === 'horizontal' ? direction(d.replicas) : null,
     cpuConfidence: conf('cpu'),
     memoryConfidence: conf('memory'),
-    cpuUsageCores: r.metrics.cpuUsageCores,
-    memoryUsageMb: r.metrics.memoryUsageMb,
+    cpuUsageCores: r.metrics.cpuUsageMillicores / 1000,
+    memoryUsageMb: r.metrics.memoryUsageBytes / 2 ** 20,
     fallback: d.fallback !== undefined,
   };
 }
 
-export type ActionCounts = Record<HeadAction, number>;
+/** Outcomes that count as seed 002's applied scalings: changes the cluster accepted. */
+export const APPLIED_OUTCOMES: readonly DecisionOutcome[] = [
+  'in_progress',
+  'applied',
+  'unverified',
+  'superseded',
+];
+
+export type ActionCounts = Record<Direction, number>;
 
 export interface DecisionStats {
   totalDecisions: number;
@@ -61,8 +67,8 @@ export interface DecisionStats {
   cpuActions: ActionCounts;
   memoryActions: ActionCounts;
   replicaActions: ActionCounts;
-  averageCpuUsageCores: number | null;
-  averageMemoryUsageMb: number | null;
+  averageCpuUsageMillicores: number | null;
+  averageMemoryUsageBytes: number | null;
   averageCpuConfidence: number | null;
   averageMemoryConfidence: number | null;
   byOutcome: Record<string, number>;
@@ -72,7 +78,7 @@ export interface DecisionStats {
 export const zeroCounts = (): ActionCounts => ({ DECREASE: 0, MAINTAIN: 0, INCREASE: 0 });
 
 /** The statistics of records in memory; the SQL stores compute the same with aggregates. */
-export function computeStats(records: readonly Omit<DecisionRecord, 'id'>[]): DecisionStats {
+export function computeStats(records: readonly NewDecisionRecord[]): DecisionStats {
   const stats: DecisionStats = {
     totalDecisions: records.length,
     workloadsMonitored: 0,
@@ -80,8 +86,8 @@ export function computeStats(records: readonly Omit<DecisionRecord, 'id'>[]): De
     cpuActions: zeroCounts(),
     memoryActions: zeroCounts(),
     replicaActions: zeroCounts(),
-    averageCpuUsageCores: null,
-    averageMemoryUsageMb: null,
+    averageCpuUsageMillicores: null,
+    averageMemoryUsageBytes: null,
     averageCpuConfidence: null,
     averageMemoryConfidence: null,
     byOutcome: {},
@@ -92,7 +98,7 @@ export function computeStats(records: readonly Omit<DecisionRecord, 'id'>[]): De
   for (const r of records) {
     const c = decisionColumns(r);
     workloads.add(`${r.namespace}/${r.workload}`);
-    if (c.outcome === 'applied' || c.outcome === 'unverified') stats.appliedScalings++;
+    if (APPLIED_OUTCOMES.includes(c.outcome)) stats.appliedScalings++;
     if (c.cpuAction) stats.cpuActions[c.cpuAction]++;
     if (c.memoryAction) stats.memoryActions[c.memoryAction]++;
     if (c.replicaAction) stats.replicaActions[c.replicaAction]++;
@@ -111,8 +117,8 @@ export function computeStats(records: readonly Omit<DecisionRecord, 'id'>[]): De
   }
   stats.workloadsMonitored = workloads.size;
   if (records.length > 0) {
-    stats.averageCpuUsageCores = sums.cpu / records.length;
-    stats.averageMemoryUsageMb = sums.memory / records.length;
+    stats.averageCpuUsageMillicores = (sums.cpu / records.length) * 1000;
+    stats.averageMemoryUsageBytes = (sums.memory / records.length) * 2 ** 20;
   }
   if (sums.cpuConfN) stats.averageCpuConfidence = sums.cpuConf / sums.cpuConfN;
   if (sums.memConfN) stats.averageMemoryConfidence = sums.memConf / sums.memConfN;

@@ -44,12 +44,35 @@ export const MIGRATIONS: readonly { version: number; name: string; up: readonly 
       'CREATE INDEX samples_series ON samples (series, id)',
     ],
   },
+  {
+    version: 2,
+    name: 'outcomes settled after the change, and policy history',
+    up: [
+      // A change is recorded as pending before it is made; its outcome is settled later.
+      'ALTER TABLE decisions ADD COLUMN settled_ms BIGINT',
+      'ALTER TABLE decisions ADD COLUMN outcome_message TEXT',
+      // Changes in flight and each workload's last change are read at start-up and failover.
+      'CREATE INDEX decisions_outcome_time ON decisions (outcome, time_ms)',
+      `CREATE TABLE policy_states (
+        policy TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        workload TEXT NOT NULL,
+        state TEXT NOT NULL,
+        updated_ms BIGINT NOT NULL,
+        PRIMARY KEY (policy, namespace, workload)
+      )`,
+    ],
+  },
 ];
 
 const ID = { sqlite: 'INTEGER PRIMARY KEY AUTOINCREMENT', postgres: 'BIGSERIAL PRIMARY KEY' };
 
 /** Applies the migrations the database lacks; returns the versions applied. */
-export async function migrate(sql: Sql, nowMs: number): Promise<number[]> {
+export function migrate(sql: Sql, nowMs: number): Promise<number[]> {
+  return sql.exclusively(() => migrateNow(sql, nowMs));
+}
+
+async function migrateNow(sql: Sql, nowMs: number): Promise<number[]> {
   await sql.all(
     'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_ms BIGINT NOT NULL)',
   );

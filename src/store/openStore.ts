@@ -2,6 +2,7 @@
 import { join, resolve } from 'node:path';
 import type { DecisionLog } from './decisionLog.js';
 import { migrate } from './migrations.js';
+import { type PolicyStateStore, SqlPolicyStateStore } from './policyStates.js';
 import { type SampleStore, SqlSampleStore } from './sampleStore.js';
 import { SqlDecisionLog } from './sqlDecisionLog.js';
 import { openPostgres, openSqlite, type Sql } from './sql.js';
@@ -10,6 +11,7 @@ export interface Store {
   sql: Sql;
   decisions: DecisionLog;
   samples: SampleStore;
+  policyStates: PolicyStateStore;
   /** For the start-up log, without credentials. */
   description: string;
 }
@@ -33,5 +35,11 @@ export async function openStore(options: {
     description = `SQLite at ${file}`;
   }
   await migrate(sql, options.nowMs);
-  return { sql, decisions: new SqlDecisionLog(sql), samples: new SqlSampleStore(sql), description };
+  return {
+    sql,
+    decisions: new SqlDecisionLog(sql),
+    samples: new SqlSampleStore(sql),
+    policyStates: new SqlPolicyStateStore(sql),
+    description,
+  };
 }

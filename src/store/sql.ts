@@ -16,8 +16,15 @@ export interface Sql {
   readonly dialect: 'sqlite' | 'postgres';
   /** Runs one statement; resolves once the database has it (committed). */
   all<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
-  /** Runs statements in one transaction. */
-  transaction(statements: readonly { sql: string; params?: readonly SqlValue[] }[]): Promise<void>;
+  /** Runs statements in one transaction; the rows each returned, in order. */
+  transaction(
+    statements: readonly { sql: string; params?: readonly SqlValue[] }[],
+  ): Promise<Row[][]>;
+  /**
+   * Runs `fn` while no other qpilot migrates the same database: two replicas starting at once
+   * against one PostgreSQL would otherwise both try to create the tables.
+   */
+  exclusively<T>(fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -88,12 +95,18 @@ class SqliteSql implements Sql {
   }
 
   async transaction(statements: readonly { sql: string; params?: readonly SqlValue[] }[]) {
-    await guarded(() =>
+    const results = await guarded(() =>
       this.client.batch(
         statements.map((s) => ({ sql: s.sql, args: (s.params ?? []) as InValue[] })),
         'write',
       ),
     );
+    return results.map((r) => r.rows as unknown as Row[]);
+  }
+
+  /** SQLite locks the file itself while a migration's transaction writes. */
+  exclusively<T>(fn: () => Promise<T>): Promise<T> {
+    return fn();
   }
 
   close(): Promise<void> {
@@ -101,6 +114,9 @@ class SqliteSql implements Sql {
     return Promise.resolve();
   }
 }
+
+/** The advisory lock key of qpilot's migrations ("qpilot" in ASCII). */
+const MIGRATION_LOCK = 0x71_70_69_6c_6f_74;
 
 class PostgresSql implements Sql {
   readonly dialect = 'postgres' as const;
@@ -115,13 +131,30 @@ class PostgresSql implements Sql {
     const client = await guarded(() => this.pool.connect());
     try {
       await client.query('BEGIN');
+      const rows: Row[][] = [];
       for (const s of statements)
-        await client.query(numberPlaceholders(s.sql), (s.params ?? []) as unknown[]);
+        rows.push(
+          (await client.query(numberPlaceholders(s.sql), (s.params ?? []) as unknown[]))
+            .rows as Row[],
+        );
       await client.query('COMMIT');
+      return rows;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw storeError(err);
     } finally {
+      client.release();
+    }
+  }
+
+  async exclusively<T>(fn: () => Promise<T>): Promise<T> {
+    const client = await guarded(() => this.pool.connect());
+    try {
+      // A session lock on a connection of its own, held while `fn` works through the pool.
+      await guarded(() => client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]));
+      return await fn();
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
       client.release();
     }
   }

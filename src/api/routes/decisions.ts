@@ -2,10 +2,15 @@
 import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
 import type { AppDeps } from '../deps.js';
-import { decisionSummaryView, statisticsView } from '../decisionViews.js';
+import { notFound } from '../../core/errors.js';
+import { decisionObjectView, decisionSummaryView, statisticsView } from '../decisionViews.js';
 import { errorResponses } from '../schemas.js';
 
 const Open = Type.Object({}, { additionalProperties: true });
+
+const DecisionParams = Type.Object({
+  id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Decision id' }),
+});
 
 const DecisionsQuery = Type.Object(
   {
@@ -43,6 +48,28 @@ export function decisionRoutes(app: FastifyInstance, deps: AppDeps): void {
       const records = await deps.scaling.log.recent(request.query.limit ?? 50);
       const decisions = records.map(decisionSummaryView);
       return { success: true as const, count: decisions.length, decisions };
+    },
+  );
+
+  app.get<{ Params: Static<typeof DecisionParams> }>(
+    '/decisions/:id',
+    {
+      schema: {
+        summary: 'Get one decision and what became of it',
+        description:
+          'A change is recorded as pending before it is made, in_progress once the API server accepted it, then applied, unverified, superseded or failed when its rollout is settled: poll this for the outcome of a change a route answered early.',
+        tags: ['decisions'],
+        params: DecisionParams,
+        response: {
+          200: Type.Object({ success: Type.Literal(true), decision: Open }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const record = await deps.scaling.log.get(request.params.id);
+      if (!record) throw notFound('decision', String(request.params.id));
+      return { success: true as const, decision: decisionObjectView(record) };
     },
   );
 

@@ -37,17 +37,49 @@ describe('POST /pod/scale/in and /pod/scale/out', () => {
     for (let i = 0; i < 6; i++) await t.app.inject({ method: 'POST', url: '/pod/scale/in' });
     expect(await replicas(t)).toBe(1);
     const decisions = (await t.app.inject('/decisions?limit=100')).json<{
-      decisions: { policy: string; replicas: { current: number; desired: number } }[];
+      decisions: {
+        policy: string;
+        outcome: string;
+        replicas: { current: number; desired: number };
+      }[];
     }>();
     expect(decisions.decisions).toHaveLength(7);
     expect(decisions.decisions[0]).toMatchObject({
       policy: 'manual',
+      outcome: 'in_progress',
       replicas: { current: 2, desired: 1 },
     });
+    // Each step superseded the one before it while its pods were still starting.
+    expect(decisions.decisions.slice(1).every((d) => d.outcome === 'superseded')).toBe(true);
+    // Every change has its Event, as the loop's do.
+    expect(t.sim.events.filter((e) => e.event.reason === 'QpilotScaled')).toHaveLength(7);
+  });
+
+  it('waits for the rollout with ?wait=true', async () => {
+    t = await simApp();
+    const started = t.clock.now();
+    // The new pod needs its 30 s startup: the answer comes once it is Ready.
+    const res = await t.settle(t.app.inject({ method: 'POST', url: '/pod/scale/out?wait=true' }));
+    expect(res.json()).toMatchObject({ pods: 3, outcome: 'applied' });
+    expect(t.clock.now() - started).toBeGreaterThanOrEqual(30_000);
   });
 
   it('acts on the Deployment the query names, and refuses bad names', async () => {
     t = await simApp();
+    const outside = await t.app.inject({
+      method: 'POST',
+      url: '/pod/scale/out?namespace=prod&deployment=api',
+    });
+    expect(outside.statusCode).toBe(403);
+    expect(outside.json<{ error: string }>().error).toBe(
+      'namespace "prod" is not one qpilot manages (namespaces: default)',
+    );
+    expect(await t.sim.getWorkload('prod', 'api')).toMatchObject({ spec: { replicas: 1 } });
+    await t.app.inject({
+      method: 'POST',
+      url: '/config',
+      payload: { namespaces: ['default', 'prod'] },
+    });
     const res = await t.app.inject({
       method: 'POST',
       url: '/pod/scale/out?namespace=prod&deployment=api',
@@ -63,12 +95,21 @@ describe('POST /pod/scale/in and /pod/scale/out', () => {
 });
 
 describe('POST /pod/set-pod-count/:count', () => {
-  it('sets the count, and refuses what is not a count', async () => {
+  it('sets the count within the pod bounds, and refuses what is not a count', async () => {
     t = await simApp();
     const res = await t.app.inject({ method: 'POST', url: '/pod/set-pod-count/4' });
-    expect(res.json()).toMatchObject({ previous_pods: 2, pods: 4 });
+    expect(res.json()).toMatchObject({ previous_pods: 2, pods: 4, clamped: false });
     expect(await replicas(t)).toBe(4);
-    for (const bad of ['-1', 'three', '2.5', '1000']) {
+    // --pod-max (5 by default) holds, and the answer says so.
+    const high = await t.app.inject({ method: 'POST', url: '/pod/set-pod-count/1000' });
+    expect(high.json()).toMatchObject({
+      requested_pods: 1000,
+      pods: 5,
+      clamped: true,
+      bounds: { min: 1, max: 5 },
+    });
+    expect(await replicas(t)).toBe(5);
+    for (const bad of ['-1', 'three', '2.5', '10001']) {
       const r = await t.app.inject({ method: 'POST', url: `/pod/set-pod-count/${bad}` });
       expect(r.statusCode, bad).toBe(400);
       expect(r.json<{ error: string }>().error).toContain('count');

@@ -2,22 +2,29 @@
  * Seed 004's routes for RL experiments on one target Deployment (from the query, else the
  * configuration): `POST /pod/confirm`, `POST /pod/scale/in|out`, `POST /pod/set-pod-count/:count`,
  * `GET /app/stat`, and the `POST /metrics` sampler with its series read back as JSON or CSV.
- * They act whatever dry_run says: they are an operator's explicit commands, and each is recorded
- * in the decision log as a manual decision.
+ * They act whatever dry_run says: they are an operator's explicit commands. Each change goes
+ * through the actuator (ScalingService): only in the namespaces qpilot manages, never on an
+ * excluded workload, within the pod bounds, recorded before it is made, with an Event, and it
+ * starts the workload's cooldown.
  */
 import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
-import { podDisplayStatus, UNHEALTHY_POD_STATES } from '../../cluster/podStatus.js';
 import { invalidArgument, QpError } from '../../core/errors.js';
-import { workloadObservation } from '../../controller/observe.js';
 import type { SeriesStatus } from '../../controller/sampler.js';
 import { requireNamespace } from './common.js';
 import type { AppDeps } from '../deps.js';
 import { appStatReward, runLoadTest } from '../loadTest.js';
 import { errorResponses } from '../schemas.js';
 import { resolveTarget, TargetQuery, type TargetQueryType, targetSnapshot } from './pod.js';
+import { Wait } from './scaling.js';
 
 const Open = Type.Object({}, { additionalProperties: true });
+
+const ChangeQuery = Type.Object(
+  { ...TargetQuery.properties, wait: Wait },
+  { additionalProperties: false },
+);
+type ChangeQueryType = Static<typeof ChangeQuery>;
 
 const CountParams = Type.Object({
   count: Type.Integer({ minimum: 0, maximum: 10_000, description: 'The number of pods wanted' }),
@@ -83,39 +90,31 @@ export function experimentRoutes(app: FastifyInstance, deps: AppDeps): void {
   const bounds = () => ({ min: deps.config.podMin, max: deps.config.podMax });
 
   const setCount = async (
-    query: TargetQueryType,
+    query: ChangeQueryType,
     next: (current: number) => number,
     route: string,
   ) => {
     const { namespace, deployment } = resolveTarget(deps, query);
-    scaling.requireLeader();
-    const { dep, pods, metrics } = await targetSnapshot(deps, namespace, deployment);
-    const current = dep.spec?.replicas ?? 0;
-    const wanted = next(current);
-    if (wanted !== current) {
-      await cluster.scaleWorkload(namespace, deployment, wanted);
-      await scaling.recordManual({
-        observation: workloadObservation(dep, pods, metrics, deps.clock.now()),
-        namespace,
-        workload: deployment,
-        kind: 'horizontal',
-        replicas: { current, desired: wanted },
-        route,
-        message: `${route}: ${deployment} from ${current} to ${wanted} pods`,
-      });
-    }
+    const r = await scaling.setReplicas(namespace, deployment, next, { route, bounds: bounds() });
+    const record = r.change && (query.wait ? await r.change.done : r.change.record);
+    const clamped = r.desired !== r.requested;
     return {
       success: true as const,
       namespace,
       deployment,
-      previous_pods: current,
-      pods: wanted,
-      changed: wanted !== current,
-      bounds: bounds(),
+      previous_pods: r.current,
+      requested_pods: r.requested,
+      pods: r.desired,
+      changed: r.desired !== r.current,
+      clamped,
+      bounds: r.bounds,
+      ...(record
+        ? { decision_id: record.id, outcome: record.outcome, outcome_message: record.message }
+        : {}),
       message:
-        wanted === current
-          ? `${deployment} stays at ${current} pods (bounds ${bounds().min}–${bounds().max})`
-          : `${deployment} scaled from ${current} to ${wanted} pods`,
+        r.desired === r.current
+          ? `${deployment} stays at ${r.current} pods (bounds ${r.bounds.min}–${r.bounds.max})`
+          : `${deployment} scaled from ${r.current} to ${r.desired} pods${clamped ? ` (${r.requested} asked; bounds ${r.bounds.min}–${r.bounds.max})` : ''}`,
     };
   };
 
@@ -125,48 +124,40 @@ export function experimentRoutes(app: FastifyInstance, deps: AppDeps): void {
     [
       '/pod/scale/in',
       'Remove one pod from the target Deployment, never below the minimum (default 1)',
-      (n) => (n > bounds().min ? n - 1 : n),
+      (n) => n - 1,
     ],
     [
       '/pod/scale/out',
       'Add one pod to the target Deployment, never above the maximum (default 5)',
-      (n) => (n < bounds().max ? n + 1 : n),
+      (n) => n + 1,
     ],
   ];
   for (const [path, summary, step] of steps)
-    app.post<{ Querystring: TargetQueryType }>(
+    app.post<{ Querystring: ChangeQueryType }>(
       path,
       {
         schema: {
           summary,
           tags: ['experiments'],
-          querystring: TargetQuery,
+          querystring: ChangeQuery,
           response: ScaleResponse,
         },
       },
       (request) => setCount(request.query, step, `POST ${path}`),
     );
 
-  app.post<{ Params: Static<typeof CountParams>; Querystring: TargetQueryType }>(
+  app.post<{ Params: Static<typeof CountParams>; Querystring: ChangeQueryType }>(
     '/pod/set-pod-count/:count',
     {
       schema: {
-        summary: 'Set the number of pods of the target Deployment',
+        summary: 'Set the number of pods of the target Deployment, within the pod bounds',
         tags: ['experiments'],
         params: CountParams,
-        querystring: TargetQuery,
+        querystring: ChangeQuery,
         response: ScaleResponse,
       },
     },
-    (request) => {
-      const { count } = request.params;
-      const max = scaling.settings().maxReplicas;
-      if (count > max)
-        throw invalidArgument(
-          `path parameter "count" must be at most ${max} (max_replicas), got ${count}`,
-        );
-      return setCount(request.query, () => count, 'POST /pod/set-pod-count');
-    },
+    (request) => setCount(request.query, () => request.params.count, 'POST /pod/set-pod-count'),
   );
 
   app.post<{ Querystring: TargetQueryType }>(
@@ -182,27 +173,25 @@ export function experimentRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
     async (request) => {
       const { namespace, deployment } = resolveTarget(deps, request.query);
-      scaling.requireLeader();
-      const { pods } = await targetSnapshot(deps, namespace, deployment);
-      const deleted: { name: string; status: string }[] = [];
-      for (const pod of pods) {
-        const status = podDisplayStatus(pod);
-        if (!(UNHEALTHY_POD_STATES as readonly string[]).includes(status)) continue;
-        const name = pod.metadata?.name ?? '';
-        try {
-          // A Terminating pod is stuck already: remove it without a further grace period.
-          await cluster.deletePod(
-            namespace,
-            name,
-            status === 'Terminating' ? { gracePeriodSeconds: 0 } : {},
-          );
-          deleted.push({ name, status });
-        } catch (err) {
-          request.log.warn({ pod: name, err: (err as Error).message }, 'could not delete pod');
-        }
-      }
+      await requireNamespace(cluster, namespace);
+      const { deleted, failed } = await scaling.deleteUnhealthyPods(
+        namespace,
+        deployment,
+        'POST /pod/confirm',
+      );
+      for (const f of failed)
+        request.log.warn({ pod: f.name, err: f.error }, 'could not delete pod');
       const { view } = await targetSnapshot(deps, namespace, deployment);
-      return { ...view, deleted_pods: deleted, deleted_count: deleted.length };
+      return {
+        ...view,
+        deleted_pods: deleted.map((d) => ({
+          name: d.name,
+          status: d.status,
+          decision_id: d.decisionId,
+        })),
+        deleted_count: deleted.length,
+        ...(failed.length ? { failed_pods: failed } : {}),
+      };
     },
   );
 
@@ -279,7 +268,7 @@ export function experimentRoutes(app: FastifyInstance, deps: AppDeps): void {
             'QP_ERR_CONFLICT',
             `series "${series}" exists already; choose another name`,
           );
-        const s = deps.sampler.start(series, target, body.interval_ms ?? 200);
+        const s = await deps.sampler.start(series, target, body.interval_ms ?? 200);
         return { success: true, message: `recording series ${series}`, ...seriesView(s) };
       }
       if (!body.series) throw invalidArgument('body field "series" is required to stop a series');

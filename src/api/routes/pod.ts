@@ -31,9 +31,16 @@ const PodStat = Type.Object({
   namespace: Type.String(),
   deployment: Type.String(),
   cpu_utilization_percent: Nullable(
-    Type.Number({ description: 'Usage over requests, as the HPA computes it' }),
+    Type.Number({
+      description:
+        "Usage over requests, as the HPA computes it: the pods it counts, their app containers' and sidecars' requests (the HPA reports the whole percent)",
+    }),
   ),
   memory_utilization_percent: Nullable(Type.Number()),
+  cpu_utilization_unavailable: Type.Union([Type.String(), Type.Null()], {
+    description:
+      'Why CPU utilisation cannot be computed (a container without a request, no metrics)',
+  }),
   cpu_usage_cores: Nullable(Type.Number()),
   memory_usage_mb: Nullable(Type.Number()),
   running_pods: Type.Integer(),
@@ -80,7 +87,7 @@ export async function targetSnapshot(
     limit: 500,
   });
   const metrics = await deps.cluster.podMetrics({ namespace, labelSelector });
-  const view = deploymentPodView(dep, pods, metrics, new Date(deps.clock.now()).toISOString());
+  const view = deploymentPodView(dep, pods, metrics, deps.clock.now());
   return { dep, pods, metrics, view };
 }
 

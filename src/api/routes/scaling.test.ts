@@ -157,9 +157,45 @@ describe('POST /api/namespaces/:namespace/pods/:pod/resize', () => {
     const live = await t.sim.getPod('default', pod);
     expect(live.spec?.containers[0]?.resources?.requests?.cpu).toBe('300m');
     const decisions = (await t.app.inject('/decisions')).json<{
-      decisions: { policy: string; outcome: string }[];
+      decisions: { policy: string; outcome: string; id: number }[];
     }>();
-    expect(decisions.decisions[0]).toMatchObject({ policy: 'manual', outcome: 'applied' });
+    expect(decisions.decisions[0]).toMatchObject({ policy: 'manual', outcome: 'in_progress' });
+    // Verified on the next look at the changes in flight.
+    await t.scaling.actuator.poll();
+    const settled = (await t.app.inject(`/decisions/${decisions.decisions[0]!.id}`)).json<{
+      decision: { outcome: string; target: { pod: string } };
+    }>();
+    expect(settled.decision).toMatchObject({ outcome: 'applied', target: { pod } });
+  });
+
+  it('waits for the verification with ?wait=true, and refuses a pod qpilot must leave alone', async () => {
+    t = await simApp();
+    const pod = await webPod(t);
+    const res = await t.settle(
+      t.app.inject({
+        method: 'POST',
+        url: `/api/namespaces/default/pods/${pod}/resize?wait=true`,
+        payload: { containers: { nginx: { requests: { memory: '192Mi' } } } },
+      }),
+    );
+    expect(res.json()).toMatchObject({ outcome: 'applied', scaling_method: 'vertical' });
+    await t.app.inject({
+      method: 'POST',
+      url: '/config',
+      payload: { excluded_deployments: ['web'] },
+    });
+    const refused = await t.app.inject({
+      method: 'POST',
+      url: `/api/namespaces/default/pods/${pod}/resize`,
+      payload: { containers: { nginx: { requests: { memory: '160Mi' } } } },
+    });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json<{ error: string }>().error).toBe(
+      'qpilot leaves web alone: web is in excluded_deployments',
+    );
+    expect(
+      (await t.sim.getPod('default', pod)).spec?.containers[0]?.resources?.requests?.memory,
+    ).toBe('192Mi');
   });
 
   it.each([

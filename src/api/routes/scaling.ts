@@ -6,7 +6,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
+import { isNothingChanged } from '../../cluster/actuator.js';
 import { deploymentNameOfPod, podMatchesDeployment } from '../../cluster/owner.js';
+import { direction } from '../../core/decision.js';
 import { invalidArgument } from '../../core/errors.js';
 import type { WorkloadResult } from '../../controller/autoscaler.js';
 import type { AppDeps } from '../deps.js';
@@ -37,8 +39,19 @@ const ResizeBody = Type.Object(
   },
   { additionalProperties: false },
 );
+/** `?wait=true`: answer once the change's rollout is settled, as seed 000's safe_scale does. */
+export const Wait = Type.Optional(
+  Type.Boolean({
+    default: false,
+    description:
+      'Answer once the rollout of the change is verified (or timed out), instead of as soon as the API server accepted it',
+  }),
+);
+const WaitQuery = Type.Object({ wait: Wait }, { additionalProperties: false });
+
 const ResizeQuery = Type.Object(
   {
+    wait: Wait,
     enable_horizontal_fallback: Type.Optional(
       Type.Boolean({
         default: true,
@@ -52,25 +65,42 @@ const ResizeQuery = Type.Object(
 function actions(r: WorkloadResult) {
   if (!r.record) return undefined;
   const d = r.record.decision;
+  if (d.kind === 'vertical')
+    return { cpu: direction(d.cpuMillicores), memory: direction(d.memoryBytes) };
   return {
-    cpu: d.resources?.cpu.action ?? 'MAINTAIN',
-    memory: d.resources?.memory.action ?? 'MAINTAIN',
-    ...(d.replicas ? { replicas: `${d.replicas.current}->${d.replicas.desired}` } : {}),
+    cpu: 'MAINTAIN',
+    memory: 'MAINTAIN',
+    ...(d.kind === 'horizontal'
+      ? { replicas: `${d.replicas.current}->${d.replicas.desired}` }
+      : {}),
   };
+}
+
+/** The final record of each change that was made, when the caller asked to wait for it. */
+async function settled(results: WorkloadResult[], wait: boolean | undefined) {
+  if (!wait) return results;
+  return Promise.all(
+    results.map(async (r) => {
+      if (!r.done) return r;
+      const record = await r.done;
+      return { ...r, record, message: record.message };
+    }),
+  );
 }
 
 export function scalingRoutes(app: FastifyInstance, deps: AppDeps): void {
   const { scaling, cluster } = deps;
 
-  app.post<{ Params: Static<typeof PodParams> }>(
+  app.post<{ Params: Static<typeof PodParams>; Querystring: Static<typeof WaitQuery> }>(
     '/scale/pod/:namespace/:pod',
     {
       schema: {
         summary: 'Scale specific pod',
         description:
-          "Decides for the pod's Deployment with its policy now and acts unless dry run, recommend mode or its cooldown says not to. The result is seed 002's full decision object.",
+          "Decides for the pod's Deployment with its policy now and acts unless dry run, recommend mode or its cooldown says not to. The result is seed 002's full decision object; a change answers once the API server accepted it (outcome in_progress), or with ?wait=true once its rollout is settled.",
         tags: ['scaling'],
         params: PodParams,
+        querystring: WaitQuery,
         response: {
           200: Type.Object({ success: Type.Literal(true), result: Open }),
           ...errorResponses,
@@ -88,10 +118,16 @@ export function scalingRoutes(app: FastifyInstance, deps: AppDeps): void {
           `pod "${namespace}/${podName}" is not managed by a Deployment; qpilot scales Deployments`,
         );
       if (!scaling.settings().dryRun) scaling.requireLeader();
-      const result = await scaling.autoscaler.processWorkload(namespace, depName!, podName, {
-        ignoreBackoff: true,
-        deployment: dep,
-      });
+      const [result] = await settled(
+        [
+          await scaling.autoscaler.processWorkload(namespace, depName!, podName, {
+            ignoreBackoff: true,
+            deployment: dep,
+          }),
+        ],
+        request.query.wait,
+      );
+      if (!result) throw new Error('no result');
       if (result.status === 'error') throw result.error;
       const base = { status: result.status, ...(result.reason ? { reason: result.reason } : {}) };
       if (!result.record)
@@ -110,14 +146,15 @@ export function scalingRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
   );
 
-  app.post(
+  app.post<{ Querystring: Static<typeof WaitQuery> }>(
     '/scale/all',
     {
       schema: {
         summary: 'Process and scale all pods',
         description:
-          'One control-loop cycle over every Deployment of the configured namespaces, now. Skipped workloads say why: cooldown_period, excluded, mode_off, invalid_annotation, in_progress or backoff.',
+          'One control-loop cycle over every Deployment of the configured namespaces, now: every change is issued at once and the answer comes when the API server accepted them (outcome in_progress), or with ?wait=true once their rollouts are settled. Skipped workloads say why: cooldown_period, excluded, mode_off, invalid_annotation, in_progress or backoff.',
         tags: ['scaling'],
+        querystring: WaitQuery,
         response: {
           200: Type.Object({
             success: Type.Literal(true),
@@ -130,9 +167,13 @@ export function scalingRoutes(app: FastifyInstance, deps: AppDeps): void {
         },
       },
     },
-    async () => {
+    async (request) => {
       if (!scaling.settings().dryRun) scaling.requireLeader();
-      const results = await scaling.autoscaler.runOnce();
+      const cycle = await scaling.autoscaler.runOnce();
+      // A store that took no record: nothing was changed, and the whole request may be retried.
+      const unrecorded = cycle.find((r) => isNothingChanged(r.error));
+      if (unrecorded && !cycle.some((r) => r.done !== undefined)) throw unrecorded.error;
+      const results = await settled(cycle, request.query.wait);
       const stats = await scaling.log.stats();
       return {
         success: true as const,
@@ -176,49 +217,41 @@ export function scalingRoutes(app: FastifyInstance, deps: AppDeps): void {
       const { namespace, pod } = request.params;
       const fallback = request.query.enable_horizontal_fallback ?? true;
       await requireNamespace(cluster, namespace);
-      scaling.requireLeader();
-      const result = await cluster.resizePod(namespace, pod, request.body.containers, {
-        fallbackToTemplate: fallback,
+      const change = await scaling.resizePod(namespace, pod, request.body.containers, {
+        fallback,
+        route: 'POST /api/namespaces/:namespace/pods/:pod/resize',
       });
+      const record = request.query.wait ? await change.done : change.record;
       const timestamp = new Date(deps.clock.now()).toISOString();
-      // The template fallback names the Deployment; an in-place resize leaves it to the pod.
-      const workload =
-        result.workload ??
-        deploymentNameOfPod((await cluster.getPod(namespace, pod).catch(() => undefined)) ?? {});
-      const described = Object.entries(result.containers)
-        .map(([c, r]) => `${c} ${JSON.stringify(r)}`)
-        .join('; ');
-      if (workload)
-        await scaling.recordManual({
-          namespace,
-          workload,
-          pod,
-          kind: 'vertical',
-          route: 'POST /api/namespaces/:namespace/pods/:pod/resize',
-          message: `resized ${pod} (${result.method === 'in_place' ? 'in place' : 'through the Deployment template'}): ${described}`,
-        });
-      if (result.method === 'in_place')
+      const provenance = {
+        decision_id: record.id,
+        outcome: record.outcome,
+        outcome_message: record.message,
+      };
+      if (change.resize?.method !== 'template')
         return {
           message: `Successfully resized pod ${pod} vertically`,
           pod,
           namespace,
           scaling_method: 'vertical',
-          details: { pod_name: pod, namespace, container_resources: result.containers },
+          details: { pod_name: pod, namespace, container_resources: change.changes },
           timestamp,
+          ...provenance,
         };
       return {
-        message: `Successfully updated deployment ${result.workload} resources`,
+        message: `Successfully updated deployment ${change.workload} resources`,
         pod,
         namespace,
         scaling_method: 'deployment_update',
         details: {
           pod_name: pod,
-          deployment_name: result.workload,
+          deployment_name: change.workload,
           namespace,
-          container_resources: result.containers,
-          reason: `Direct vertical scaling failed, updated via deployment: ${result.fallbackReason ?? ''}`,
+          container_resources: change.changes,
+          reason: `Direct vertical scaling failed, updated via deployment: ${change.resize.fallbackReason ?? ''}`,
         },
         timestamp,
+        ...provenance,
       };
     },
   );

@@ -22,6 +22,8 @@ export interface SimApp {
   config: QpilotConfig;
   scaling: ScalingService;
   advance(ms: number): void;
+  /** Resolves `p` while time passes a second at a time and the changes in flight are looked at. */
+  settle<T>(p: Promise<T>): Promise<T>;
 }
 
 export async function simApp(
@@ -104,6 +106,16 @@ export async function simApp(
     advance: (ms) => {
       clock.advance(ms);
       sim.sync();
+    },
+    settle: async (p) => {
+      let done = false;
+      void p.finally(() => (done = true));
+      for (let i = 0; i < 3600 && !done; i++) {
+        await new Promise((r) => setImmediate(r));
+        await scaling.actuator.poll();
+        if (!done) clock.advance(1000);
+      }
+      return p;
     },
   };
 }

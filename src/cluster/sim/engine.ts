@@ -24,6 +24,7 @@ import {
   type PodState,
   deletionOrder,
   isActive,
+  podContainer,
   servingCores,
   sumRequests,
 } from './state.js';
@@ -100,7 +101,8 @@ export class SimEngine {
     let name: string;
     do name = `${dep.name}-${dep.templateHash}-${this.rng.alphanumeric(5)}`;
     while (this.pods.has(`${dep.namespace}/${name}`));
-    const req = sumRequests(dep.containers);
+    const containers = dep.containers.map(podContainer);
+    const req = sumRequests(containers);
     const pod: PodState = {
       uid: this.nextUid(),
       name,
@@ -111,11 +113,7 @@ export class SimEngine {
       owner: dep,
       templateGen: dep.templateGen,
       templateHash: dep.templateHash,
-      containers: dep.containers.map((c) => ({
-        ...c,
-        requests: { ...c.requests },
-        limits: { ...c.limits },
-      })),
+      containers,
       cpuRequestM: req.cpuM,
       memoryRequestB: req.memoryB,
       nodeName: null,

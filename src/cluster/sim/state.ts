@@ -137,14 +137,31 @@ export function containerFromSpec(spec: SimContainerSpec): ContainerState {
   if (spec.limits?.cpu !== undefined) limits.cpu = formatCpu(parseCpu(spec.limits.cpu));
   if (spec.limits?.memory !== undefined)
     limits.memory = formatMemory(parseMemory(spec.limits.memory));
-  // As the API server does: a limit without a request sets the request.
-  if (limits.cpu !== undefined && requests.cpu === undefined) requests.cpu = limits.cpu;
-  if (limits.memory !== undefined && requests.memory === undefined) requests.memory = limits.memory;
+  // A template keeps what it was given: the API server defaults requests on pods only.
   return withNumbers({
     name: spec.name,
     image: spec.image ?? 'registry.example/app:1.0',
     requests,
     limits,
+  });
+}
+
+/**
+ * A container of a new pod, as the API server defaults it (SetDefaults_Pod): a limit without a
+ * request sets the request. Templates are never defaulted, so a Deployment that sets only
+ * limits shows no requests while its pods do.
+ */
+export function podContainer(template: ContainerState): ContainerState {
+  const requests = { ...template.requests };
+  if (template.limits.cpu !== undefined && requests.cpu === undefined)
+    requests.cpu = template.limits.cpu;
+  if (template.limits.memory !== undefined && requests.memory === undefined)
+    requests.memory = template.limits.memory;
+  return withNumbers({
+    name: template.name,
+    image: template.image,
+    requests,
+    limits: { ...template.limits },
   });
 }
 

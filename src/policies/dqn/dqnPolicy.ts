@@ -6,8 +6,9 @@
  */
 import { argmax, softmaxAt } from '../../rl/mlp.js';
 import { type LoadedModel, loadModel } from '../../rl/modelFiles.js';
-import { type Decision, decisionHeader, type PolicyInput, type ScalingPolicy } from '../types.js';
-import { workloadKey } from '../types.js';
+import type { HorizontalDecision } from '../../core/decision.js';
+import { workloadKey } from '../../core/workload.js';
+import { decisionHeader, type PolicyInput, type ScalingPolicy } from '../types.js';
 import { extrapolate, summarizeUsage } from '../usage.js';
 import {
   type DemandHistory,
@@ -15,6 +16,7 @@ import {
   HORIZONTAL_FEATURES,
   type HorizontalState,
   horizontalState,
+  PEAK_WINDOW,
   replicasForAction,
 } from './horizontal.js';
 
@@ -35,6 +37,11 @@ function explain(
   desired: number,
 ): { reasoning: string; factors: string[] } {
   const factors: string[] = [];
+  if (state.unmeasurable)
+    return {
+      reasoning: `CPU utilisation cannot be computed (${state.unmeasurable}): keeping the replicas`,
+      factors: ['missing_requests'],
+    };
   if (state.demand === undefined)
     return { reasoning: 'no pod has metrics yet: keeping the replicas', factors: ['no_metrics'] };
   const relTrend = state.trend / Math.max(state.demand, 0.5);
@@ -79,11 +86,11 @@ export class DqnPolicy implements ScalingPolicy {
     return h;
   }
 
-  decide(input: PolicyInput): Decision {
+  decide(input: PolicyInput): HorizontalDecision {
     return this.decideBatch([input])[0]!;
   }
 
-  decideBatch(inputs: readonly PolicyInput[]): Decision[] {
+  decideBatch(inputs: readonly PolicyInput[]): HorizontalDecision[] {
     const dim = HORIZONTAL_FEATURES.length;
     const states = inputs.map((i) =>
       horizontalState(
@@ -102,18 +109,19 @@ export class DqnPolicy implements ScalingPolicy {
       const a = argmax(q!, r * n, n);
       const desired = replicasForAction(a, o.specReplicas, state);
       const usage = summarizeUsage(o);
-      const request = o.template.cpuRequestMillicores;
+      const request = usage.measuredPods > 0 ? usage.cpuRequestMillicores / usage.measuredPods : 0;
       const history = this.history(workloadKey(o)).demand.slice(-5);
       const qValues = Array.from(q!.subarray(r * n, (r + 1) * n), (v) => Math.round(v * 1e4) / 1e4);
       return {
-        ...decisionHeader(this.name, 'horizontal', o),
+        ...decisionHeader(this.name, o),
+        kind: 'horizontal' as const,
         replicas: { current: o.specReplicas, desired },
         qValues: { replicas: qValues },
         actions: { replicas: HORIZONTAL_ACTIONS[a]! },
         confidence: { replicas: Math.round(softmaxAt(q!, a, r * n, n) * 1e4) / 1e4 },
         predictions: {
-          nextStepCpuCores: (extrapolate(history) * request) / 1000,
-          nextStepMemoryMb: usage.memoryUsageBytes / 2 ** 20,
+          nextStepCpuMillicores: extrapolate(history) * request,
+          nextStepMemoryBytes: usage.memoryUsageBytes / Math.max(1, usage.measuredPods),
         },
         canScale: desired !== o.specReplicas,
         explanation: explain(state, HORIZONTAL_ACTIONS[a]!, o.specReplicas, desired),
@@ -123,5 +131,18 @@ export class DqnPolicy implements ScalingPolicy {
 
   forget(namespace: string, name: string): void {
     this.histories.delete(workloadKey({ namespace, name }));
+  }
+
+  /** The demand of the last decisions, which the trend and peak features read. */
+  exportState(namespace: string, name: string): unknown {
+    const h = this.histories.get(workloadKey({ namespace, name }));
+    return h && { demand: [...h.demand] };
+  }
+
+  importState(namespace: string, name: string, state: unknown): void {
+    const demand = (state as Partial<DemandHistory> | null)?.demand;
+    if (!Array.isArray(demand) || !demand.every((d) => typeof d === 'number' && Number.isFinite(d)))
+      return;
+    this.histories.set(workloadKey({ namespace, name }), { demand: demand.slice(-PEAK_WINDOW) });
   }
 }

@@ -7,8 +7,8 @@
  * takes a startup delay. HOLD keeps the count unless demand would pass SAFE_MAX_UTILIZATION.
  * Documented in docs/policies.md.
  */
+import type { WorkloadObservation } from '../../core/workload.js';
 import { slope, summarizeUsage } from '../usage.js';
-import type { WorkloadObservation } from '../types.js';
 
 /** How many past decisions the features look back over (seed 002 uses a window of 5). */
 export const HISTORY = 5;
@@ -57,10 +57,12 @@ export interface DemandHistory {
 
 export interface HorizontalState {
   features: Float32Array;
-  /** Demand now, in pods; undefined when no pod has metrics. */
+  /** Demand now, in pods; undefined when no pod has metrics or a pod has no CPU request. */
   demand?: number;
   trend: number;
   peak: number;
+  /** Why demand cannot be measured although pods have metrics: a container without a CPU request. */
+  unmeasurable?: string;
 }
 
 const clip = (x: number, lo: number, hi: number) =>
@@ -73,10 +75,11 @@ export function horizontalState(
   maxReplicas: number,
 ): HorizontalState {
   const usage = summarizeUsage(o);
-  const request = o.template.cpuRequestMillicores || 1;
   const replicas = Math.max(1, o.specReplicas);
   let demand: number | undefined;
-  if (usage.measuredPods > 0) {
+  // Demand in pods of request, with the request the HPA would divide by: never a made-up one.
+  if (usage.measuredPods > 0 && usage.cpuRequestMillicores > 0) {
+    const request = usage.cpuRequestMillicores / usage.measuredPods;
     demand = usage.cpuUsageMillicores / request;
     history.demand.push(demand);
     if (history.demand.length > PEAK_WINDOW) history.demand.shift();
@@ -107,7 +110,13 @@ export function horizontalState(
     clip(Math.log(replicas + 1) / Math.log(Math.max(2, maxReplicas) + 1), 0, 1.5),
     clip(missing / replicas, 0, 1),
   ]);
-  return { features, demand, trend, peak };
+  return {
+    features,
+    demand,
+    trend,
+    peak,
+    ...(usage.cpuRequestMissing ? { unmeasurable: usage.cpuRequestMissing } : {}),
+  };
 }
 
 /** The replica count an action asks for. */

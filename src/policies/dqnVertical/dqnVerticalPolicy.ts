@@ -7,19 +7,20 @@
  */
 import { argmax, softmaxAt } from '../../rl/mlp.js';
 import { type LoadedModel, loadModel } from '../../rl/modelFiles.js';
+import type { VerticalDecision } from '../../core/decision.js';
+import { workloadKey } from '../../core/workload.js';
 import {
-  type Decision,
-  decisionHeader,
+  HEAD_ACTIONS,
   type HeadAction,
   type PolicyInput,
-  type ResourceChange,
   type ScalingPolicy,
+  verticalDecision,
 } from '../types.js';
-import { HEAD_ACTIONS, workloadKey } from '../types.js';
 import { extrapolate, podSize } from '../usage.js';
 import {
   type UsageHistory,
   VERTICAL_FEATURES,
+  VERTICAL_HISTORY,
   VERTICAL_HEADS,
   type VerticalState,
   scaled,
@@ -34,16 +35,6 @@ export const DQN_VERTICAL_EXPECTATION = {
 
 export function loadDqnVerticalModel(dir: string): Promise<LoadedModel> {
   return loadModel(dir, DQN_VERTICAL_EXPECTATION);
-}
-
-function change(current: number, next: number, action: HeadAction): ResourceChange {
-  const round = (x: number) => Math.round(x * 1000) / 1000;
-  return {
-    current: round(current),
-    new: round(next),
-    change_percent: current > 0 ? round(((next - current) / current) * 100) : 0,
-    action,
-  };
 }
 
 function explain(
@@ -88,11 +79,11 @@ export class DqnVerticalPolicy implements ScalingPolicy {
     return h;
   }
 
-  decide(input: PolicyInput): Decision {
+  decide(input: PolicyInput): VerticalDecision {
     return this.decideBatch([input])[0]!;
   }
 
-  decideBatch(inputs: readonly PolicyInput[]): Decision[] {
+  decideBatch(inputs: readonly PolicyInput[]): VerticalDecision[] {
     const dim = VERTICAL_FEATURES.length;
     const states = inputs.map((i) => verticalState(i, this.history(workloadKey(i.observation))));
     const x = new Float32Array(inputs.length * dim);
@@ -104,33 +95,55 @@ export class DqnVerticalPolicy implements ScalingPolicy {
       const ac = argmax(qCpu!, r * 3, 3);
       const am = argmax(qMem!, r * 3, 3);
       const size = podSize(o);
-      const cpuNow = size.cpuRequestMillicores / 1000;
-      const memNow = size.memoryRequestBytes / 2 ** 20;
-      const cpu = change(cpuNow, scaled(cpuNow, ac, input.scaleFactor), HEAD_ACTIONS[ac]!);
-      const memory = change(memNow, scaled(memNow, am, input.scaleFactor), HEAD_ACTIONS[am]!);
+      const cpuAction = HEAD_ACTIONS[ac]!;
+      const memoryAction = HEAD_ACTIONS[am]!;
       const h = this.history(workloadKey(o));
       const q = (t: Float32Array) =>
         Array.from(t.subarray(r * 3, r * 3 + 3), (v) => Math.round(v * 1e4) / 1e4);
-      return {
-        ...decisionHeader(this.name, 'vertical', o),
-        resources: { cpu, memory },
-        qValues: { cpu: q(qCpu!), memory: q(qMem!) },
-        actions: { cpu: cpu.action, memory: memory.action },
-        confidence: {
-          cpu: Math.round(softmaxAt(qCpu!, ac, r * 3, 3) * 1e4) / 1e4,
-          memory: Math.round(softmaxAt(qMem!, am, r * 3, 3) * 1e4) / 1e4,
+      return verticalDecision(
+        this.name,
+        o,
+        {
+          cpuMillicores: scaled(size.cpuRequestMillicores, ac, input.scaleFactor),
+          memoryBytes: scaled(size.memoryRequestBytes, am, input.scaleFactor),
         },
-        predictions: {
-          nextStepCpuCores: extrapolate(h.cpu),
-          nextStepMemoryMb: extrapolate(h.memory) / 2 ** 20,
+        {
+          qValues: { cpu: q(qCpu!), memory: q(qMem!) },
+          actions: { cpu: cpuAction, memory: memoryAction },
+          confidence: {
+            cpu: Math.round(softmaxAt(qCpu!, ac, r * 3, 3) * 1e4) / 1e4,
+            memory: Math.round(softmaxAt(qMem!, am, r * 3, 3) * 1e4) / 1e4,
+          },
+          predictions: {
+            // The history is in cores and bytes per pod.
+            nextStepCpuMillicores: extrapolate(h.cpu) * 1000,
+            nextStepMemoryBytes: extrapolate(h.memory),
+          },
+          explanation: explain(s, cpuAction, memoryAction),
         },
-        canScale: cpu.action !== 'MAINTAIN' || memory.action !== 'MAINTAIN',
-        explanation: explain(s, cpu.action, memory.action),
-      };
+      );
     });
   }
 
   forget(namespace: string, name: string): void {
     this.histories.delete(workloadKey({ namespace, name }));
+  }
+
+  /** Usage of the last decisions (the trend features) and the restarts already seen. */
+  exportState(namespace: string, name: string): unknown {
+    const h = this.histories.get(workloadKey({ namespace, name }));
+    return h && { cpu: [...h.cpu], memory: [...h.memory], restarts: h.restarts };
+  }
+
+  importState(namespace: string, name: string, state: unknown): void {
+    const s = state as Partial<UsageHistory> | null;
+    const numbers = (v: unknown): v is number[] =>
+      Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+    if (!s || !numbers(s.cpu) || !numbers(s.memory) || typeof s.restarts !== 'number') return;
+    this.histories.set(workloadKey({ namespace, name }), {
+      cpu: s.cpu.slice(-VERTICAL_HISTORY),
+      memory: s.memory.slice(-VERTICAL_HISTORY),
+      restarts: s.restarts,
+    });
   }
 }

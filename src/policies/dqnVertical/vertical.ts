@@ -4,8 +4,7 @@
  * bounds, and whether pods restarted. Two heads choose, for CPU and for memory, DECREASE,
  * MAINTAIN or INCREASE by the scale factor.
  */
-import type { PolicyInput } from '../types.js';
-import { HEAD_ACTIONS } from '../types.js';
+import { HEAD_ACTIONS, type PolicyInput } from '../types.js';
 import { activePods, podSize, slope, summarizeUsage } from '../usage.js';
 
 export const VERTICAL_HISTORY = 5;

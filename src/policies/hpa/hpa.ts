@@ -5,8 +5,10 @@
  * stabilisation window, scale-up by at most max(100 %, 4 pods) and scale-down by at most
  * 100 % per 15 s. Not an imitation: the evaluation compares qpilot with the real thing.
  */
-import type { Decision, PolicyInput, ScalingPolicy, WorkloadObservation } from '../types.js';
-import { workloadKey } from '../types.js';
+import type { HorizontalDecision } from '../../core/decision.js';
+import { type HpaTiming, groupPods, utilizationPercent } from '../../core/utilization.js';
+import { type WorkloadObservation, workloadKey } from '../../core/workload.js';
+import { decisionHeader, type PolicyInput, type ScalingPolicy } from '../types.js';
 
 export interface ScalingRule {
   type: 'Pods' | 'Percent';
@@ -20,15 +22,11 @@ export interface ScalingRules {
   policies: ScalingRule[];
 }
 
-export interface HpaConfig {
+export interface HpaConfig extends HpaTiming {
   /** targetCPUUtilizationPercentage: CPU usage over requests, in percent. */
   targetCpuUtilization: number;
   /** --horizontal-pod-autoscaler-tolerance. */
   tolerance: number;
-  /** --horizontal-pod-autoscaler-cpu-initialization-period. */
-  cpuInitializationPeriodMs: number;
-  /** --horizontal-pod-autoscaler-initial-readiness-delay. */
-  initialReadinessDelayMs: number;
   scaleUp: ScalingRules;
   scaleDown: ScalingRules;
 }
@@ -72,86 +70,31 @@ export interface ReplicaCalculation {
   factors: string[];
 }
 
-interface PodGroups {
-  readyPodCount: number;
-  unready: string[];
-  missing: string[];
-  metrics: Map<string, number>;
-  requests: Map<string, number>;
-}
-
-/** groupPods (replica_calculator.go): which pods count, which are unready, which lack metrics. */
-function groupPods(o: WorkloadObservation, config: HpaConfig): PodGroups {
-  const now = o.timeMs;
-  const g: PodGroups = {
-    readyPodCount: 0,
-    unready: [],
-    missing: [],
-    metrics: new Map(),
-    requests: new Map(),
-  };
-  for (const pod of o.pods) {
-    if (pod.deleting || pod.phase === 'Failed') continue;
-    g.requests.set(pod.name, pod.cpuRequestMillicores);
-    if (pod.phase === 'Pending') {
-      g.unready.push(pod.name);
-      continue;
-    }
-    if (!pod.usage) {
-      g.missing.push(pod.name);
-      continue;
-    }
-    let isUnready: boolean;
-    if (pod.readyTransitionMs === undefined || pod.startTimeMs === undefined) {
-      isUnready = true;
-    } else if (pod.startTimeMs + config.cpuInitializationPeriodMs > now) {
-      // Within the initialisation period: ignore unready pods and samples taken before a full window since readiness.
-      isUnready = !pod.ready || pod.usage.timestampMs < pod.readyTransitionMs + pod.usage.windowMs;
-    } else {
-      // Ignore a pod that is unready and has never been ready.
-      isUnready =
-        !pod.ready && pod.startTimeMs + config.initialReadinessDelayMs > pod.readyTransitionMs;
-    }
-    if (isUnready) g.unready.push(pod.name);
-    else {
-      g.metrics.set(pod.name, pod.usage.cpuMillicores);
-      g.readyPodCount++;
-    }
-  }
-  return g;
-}
-
-/** GetResourceUtilizationRatio: whole-percent utilisation over the pods with metrics, against the target. */
+/** GetResourceUtilizationRatio against the target: whole percent, as the controller computes it. */
 function utilizationRatio(
   metrics: Map<string, number>,
   requests: Map<string, number>,
   target: number,
 ): { ratio: number; utilization: number } {
-  let used = 0;
-  let requested = 0;
-  for (const [name, value] of metrics) {
-    used += value;
-    requested += requests.get(name) ?? 0;
-  }
-  // The API reports whole percent: integer division, as the controller does.
-  const utilization = Math.trunc((used * 100) / requested);
+  const utilization = utilizationPercent(metrics, requests)?.percent ?? 0;
   return { ratio: utilization / target, utilization };
 }
 
 /** GetResourceReplicas for CPU utilisation (replica_calculator.go). */
 export function calculateReplicas(o: WorkloadObservation, config: HpaConfig): ReplicaCalculation {
   const current = o.specReplicas;
-  const { readyPodCount, unready, missing, metrics, requests } = groupPods(o, config);
-  if (requests.size === 0) return { reason: 'no pods returned by selector', factors: ['no_pods'] };
+  const { readyPodCount, unready, missing, metrics, requests, missingRequest } = groupPods(
+    o,
+    'cpu',
+    config,
+  );
+  if (o.pods.length === 0) return { reason: 'no pods returned by selector', factors: ['no_pods'] };
   if (metrics.size === 0)
     return {
       reason: 'did not receive metrics for targeted pods (pods might be unready)',
       factors: ['no_metrics'],
     };
-  for (const [name, request] of requests) {
-    if (request === 0 && metrics.has(name))
-      return { reason: `missing request for cpu in pod ${name}`, factors: ['missing_requests'] };
-  }
+  if (missingRequest) return { reason: missingRequest, factors: ['missing_requests'] };
   const target = config.targetCpuUtilization;
   const within = (r: number) => 1 - config.tolerance <= r && r <= 1 + config.tolerance;
   const { ratio: usageRatio, utilization } = utilizationRatio(metrics, requests, target);
@@ -263,19 +206,13 @@ export class HpaPolicy implements ScalingPolicy {
     this.name = name;
   }
 
-  decide(input: PolicyInput): Decision {
+  decide(input: PolicyInput): HorizontalDecision {
     const o = input.observation;
     const { minReplicas, maxReplicas } = input.bounds;
     const now = o.timeMs;
     const current = o.specReplicas;
-    const base = {
-      policy: this.name,
-      kind: 'horizontal' as const,
-      namespace: o.namespace,
-      name: o.name,
-      timeMs: now,
-    };
-    const hold = (reasoning: string, factors: string[]): Decision => ({
+    const base = { ...decisionHeader(this.name, o), kind: 'horizontal' as const };
+    const hold = (reasoning: string, factors: string[]): HorizontalDecision => ({
       ...base,
       replicas: { current, desired: current },
       canScale: false,
@@ -388,5 +325,27 @@ export class HpaPolicy implements ScalingPolicy {
 
   forget(namespace: string, name: string): void {
     this.state.delete(workloadKey({ namespace, name }));
+  }
+
+  /** The stabilisation window's recommendations and the recent scale events. */
+  exportState(namespace: string, name: string): unknown {
+    const s = this.state.get(workloadKey({ namespace, name }));
+    return s && structuredClone(s);
+  }
+
+  importState(namespace: string, name: string, state: unknown): void {
+    const s = state as Partial<WorkloadState> | null;
+    const valid = (list: unknown): list is Timestamped[] =>
+      Array.isArray(list) &&
+      list.every(
+        (e: Partial<Timestamped>) => typeof e?.value === 'number' && typeof e.timeMs === 'number',
+      );
+    if (!s || !valid(s.recommendations) || !valid(s.scaleUpEvents) || !valid(s.scaleDownEvents))
+      return;
+    this.state.set(workloadKey({ namespace, name }), {
+      recommendations: s.recommendations.map((e) => ({ ...e })),
+      scaleUpEvents: s.scaleUpEvents.map((e) => ({ ...e })),
+      scaleDownEvents: s.scaleDownEvents.map((e) => ({ ...e })),
+    });
   }
 }

@@ -9,7 +9,8 @@
  */
 import { mm1P95QueueMs } from '../../core/queueing.js';
 import { type SloModel, type TickLoad, intervalOutcome } from '../../core/slo.js';
-import { type Decision, decisionHeader, type PolicyInput, type ScalingPolicy } from '../types.js';
+import type { HorizontalDecision } from '../../core/decision.js';
+import { decisionHeader, type PolicyInput, type ScalingPolicy } from '../types.js';
 
 export interface OracleForecast {
   /** The time of decision step 0. */
@@ -108,7 +109,7 @@ export class OraclePolicy implements ScalingPolicy {
     private readonly model: OracleModel,
   ) {}
 
-  decide(input: PolicyInput): Decision {
+  decide(input: PolicyInput): HorizontalDecision {
     const o = input.observation;
     const bounds = `${input.bounds.minReplicas}/${input.bounds.maxReplicas}`;
     if (!this.plan || this.planBounds !== bounds) {
@@ -124,7 +125,8 @@ export class OraclePolicy implements ScalingPolicy {
     const step = Math.round((o.timeMs - this.forecast.startMs) / this.forecast.stepMs);
     const desired = this.plan[Math.min(this.plan.length - 1, Math.max(0, step))] ?? o.specReplicas;
     return {
-      ...decisionHeader(this.name, 'horizontal', o),
+      ...decisionHeader(this.name, o),
+      kind: 'horizontal',
       replicas: { current: o.specReplicas, desired },
       canScale: desired !== o.specReplicas,
       explanation: {

@@ -1,5 +1,6 @@
 /** A fixed replica count: the baseline of no autoscaling at all. */
-import { type Decision, decisionHeader, type PolicyInput, type ScalingPolicy } from '../types.js';
+import type { HorizontalDecision } from '../../core/decision.js';
+import { decisionHeader, type PolicyInput, type ScalingPolicy } from '../types.js';
 
 export class StaticPolicy implements ScalingPolicy {
   readonly kind = 'horizontal' as const;
@@ -11,10 +12,11 @@ export class StaticPolicy implements ScalingPolicy {
     this.name = `static-${replicas}`;
   }
 
-  decide(input: PolicyInput): Decision {
+  decide(input: PolicyInput): HorizontalDecision {
     const o = input.observation;
     return {
-      ...decisionHeader(this.name, 'horizontal', o),
+      ...decisionHeader(this.name, o),
+      kind: 'horizontal',
       replicas: { current: o.specReplicas, desired: this.replicas },
       canScale: o.specReplicas !== this.replicas,
       explanation: { reasoning: `always ${this.replicas} replicas`, factors: ['static'] },

@@ -1,6 +1,7 @@
 /** Builders of observations for policy tests. */
-import type { PodObservation, PolicyInput, ScalingBounds, WorkloadObservation } from '../types.js';
-import { DEFAULT_BOUNDS } from '../types.js';
+import { hpaUtilization } from '../../core/utilization.js';
+import type { PodObservation, WorkloadObservation } from '../../core/workload.js';
+import { DEFAULT_BOUNDS, type PolicyInput, type ScalingBounds } from '../types.js';
 
 export interface PodSpec {
   cpu?: number;
@@ -52,6 +53,7 @@ export function observation(
       memoryRequestBytes: memoryRequest,
       cpuLimitMillicores: cpuLimit,
       memoryLimitBytes: memoryLimit,
+      utilizationRequest: { cpuMillicores: cpuRequest, memoryBytes: memoryRequest },
       usage:
         (s.metrics ?? true) && s.cpu !== undefined
           ? {
@@ -75,7 +77,15 @@ export function observation(
       cpuLimitMillicores: cpuLimit,
       memoryLimitBytes: memoryLimit,
     },
+    containers: [
+      {
+        name: 'app',
+        requests: { cpuMillicores: cpuRequest, memoryBytes: memoryRequest },
+        limits: { cpuMillicores: cpuLimit, memoryBytes: memoryLimit },
+      },
+    ],
     pods: list,
+    utilization: hpaUtilization({ pods: list, timeMs }),
     annotations: {},
   };
 }

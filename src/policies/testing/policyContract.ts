@@ -62,16 +62,27 @@ export function runPolicyContract(
         expect([d.namespace, d.name]).toEqual([i.observation.namespace, i.observation.name]);
         expect(typeof d.explanation.reasoning).toBe('string');
         expect(Array.isArray(d.explanation.factors)).toBe(true);
-        if (d.replicas) {
+        if (d.kind === 'horizontal') {
           expect(d.replicas.desired).toBeGreaterThanOrEqual(2);
           expect(d.replicas.desired).toBeLessThanOrEqual(12);
           expect(d.canScale).toBe(d.replicas.desired !== d.replicas.current);
-        }
-        if (d.resources) {
-          expect(d.resources.cpu.new).toBeGreaterThanOrEqual(i.bounds.minCpuMillicores / 1000);
-          expect(d.resources.cpu.new).toBeLessThanOrEqual(i.bounds.maxCpuMillicores / 1000);
-          expect(d.resources.memory.new).toBeGreaterThanOrEqual(i.bounds.minMemoryBytes / 2 ** 20);
-          expect(d.resources.memory.new).toBeLessThanOrEqual(i.bounds.maxMemoryBytes / 2 ** 20);
+        } else {
+          const { cpuMillicores: cpu, memoryBytes: memory } = d;
+          // Whole millicores and MiB: the bounds hold up to that rounding.
+          expect(cpu.desired).toBeGreaterThanOrEqual(i.bounds.minCpuMillicores - 1);
+          expect(cpu.desired).toBeLessThanOrEqual(i.bounds.maxCpuMillicores + 1);
+          expect(memory.desired).toBeGreaterThanOrEqual(i.bounds.minMemoryBytes - 2 ** 20);
+          expect(memory.desired).toBeLessThanOrEqual(i.bounds.maxMemoryBytes + 2 ** 20);
+          expect(d.canScale).toBe(cpu.desired !== cpu.current || memory.desired !== memory.current);
+          // The containers say what the pod total says.
+          const sum = d.containers.reduce(
+            (a, c) => ({
+              cpu: a.cpu + (c.requests.cpuMillicores ?? 0),
+              memory: a.memory + (c.requests.memoryBytes ?? 0),
+            }),
+            { cpu: 0, memory: 0 },
+          );
+          expect(sum).toEqual({ cpu: cpu.desired, memory: memory.desired });
         }
       }
     });
@@ -99,6 +110,21 @@ export function runPolicyContract(
         expect(seenA.slice(0, 40)).toEqual(seenB);
       });
     }
+
+    it('carries on from its exported state, as a restarted instance or a new leader does', () => {
+      const inputs = observationSequence(6, 60);
+      const original = make();
+      for (const i of inputs.slice(0, 30)) original.decide(i);
+      const { namespace, name } = inputs[0]!.observation;
+      // Through JSON, as the store keeps it.
+      const saved: unknown = JSON.parse(
+        JSON.stringify(original.exportState?.(namespace, name) ?? null),
+      );
+      const restored = make();
+      if (saved !== null) restored.importState?.(namespace, name, saved);
+      const rest = inputs.slice(30);
+      expect(rest.map((i) => restored.decide(i))).toEqual(rest.map((i) => original.decide(i)));
+    });
 
     it('batches to the same decisions it makes one by one', () => {
       const one = make();

@@ -12,6 +12,13 @@ export interface HistogramOptions {
   halfLifeMs: number;
 }
 
+export interface HistogramCheckpoint {
+  referenceMs: number | null;
+  total: number;
+  /** [bucket index, weight] of the non-empty buckets. */
+  buckets: [number, number][];
+}
+
 export class DecayingHistogram {
   private readonly weights: Float64Array;
   private readonly starts: Float64Array;
@@ -56,6 +63,36 @@ export class DecayingHistogram {
     for (let i = 0; i < this.weights.length; i++) this.weights[i]! *= scale;
     this.total *= scale;
     this.referenceMs = timeMs;
+  }
+
+  /** The non-empty buckets and the reference time: what the VPA keeps in its checkpoints. */
+  checkpoint(): HistogramCheckpoint {
+    const buckets: [number, number][] = [];
+    for (let i = 0; i < this.weights.length; i++)
+      if (this.weights[i]! > 0) buckets.push([i, this.weights[i]!]);
+    return { referenceMs: this.referenceMs ?? null, total: this.total, buckets };
+  }
+
+  /** Loads a checkpoint; false (and the histogram unchanged) when it does not fit this one. */
+  restore(c: HistogramCheckpoint): boolean {
+    const fits =
+      Array.isArray(c?.buckets) &&
+      typeof c.total === 'number' &&
+      c.buckets.every(
+        (b) =>
+          Array.isArray(b) &&
+          Number.isInteger(b[0]) &&
+          b[0] >= 0 &&
+          b[0] < this.weights.length &&
+          typeof b[1] === 'number' &&
+          b[1] >= 0,
+      );
+    if (!fits) return false;
+    this.weights.fill(0);
+    for (const [i, w] of c.buckets) this.weights[i] = w;
+    this.total = c.total;
+    this.referenceMs = typeof c.referenceMs === 'number' ? c.referenceMs : undefined;
+    return true;
   }
 
   isEmpty(): boolean {

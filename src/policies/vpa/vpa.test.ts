@@ -47,9 +47,9 @@ describe('VpaPolicy', () => {
     for (let t = 1; t <= 5760; t++)
       d = vpa.decide(input(observation(t * 15_000, pods(3, { cpu: 200 }), { cpuRequest: 1000 })));
     // p90 of a steady 200m sits at a bucket end just above it; x1.15 -> about 230m.
-    expect(d.resources?.cpu.action).toBe('DECREASE');
-    expect(d.resources?.cpu.new).toBeGreaterThan(0.23);
-    expect(d.resources?.cpu.new).toBeLessThan(0.25);
+    expect(d.cpuMillicores.desired).toBeLessThan(d.cpuMillicores.current);
+    expect(d.cpuMillicores.desired).toBeGreaterThan(230);
+    expect(d.cpuMillicores.desired).toBeLessThan(250);
     expect(d.canScale).toBe(true);
   });
 
@@ -72,13 +72,13 @@ describe('VpaPolicy', () => {
           }),
         ),
       );
-    expect(d.resources?.cpu.action).toBe('MAINTAIN');
+    expect(d.cpuMillicores.desired).toBe(d.cpuMillicores.current);
     // 100 MiB used, but the recommender never goes below 250 MiB.
-    expect(d.resources?.memory.action).toBe('MAINTAIN');
+    expect(d.memoryBytes.desired).toBe(d.memoryBytes.current);
     const idle = new VpaPolicy().decide(
       input(observation(0, pods(1, { cpu: 1 }), { cpuRequest: 500 })),
     );
-    expect(idle.resources?.cpu.new).toBeGreaterThanOrEqual(0.025);
+    expect(idle.cpuMillicores.desired).toBeGreaterThanOrEqual(25);
   });
 
   it('says it has no history before the first sample', () => {

@@ -5,16 +5,11 @@
  * margin, bounds widened while there is little history, and the recommender's minimums (25m,
  * 250 MiB). Like the updater, it changes a pod only when its request leaves [lower, upper].
  */
-import {
-  type Decision,
-  type PolicyInput,
-  type ResourceChange,
-  type ScalingPolicy,
-  decisionHeader,
-  workloadKey,
-} from '../types.js';
+import type { VerticalDecision } from '../../core/decision.js';
+import { workloadKey } from '../../core/workload.js';
+import { type PolicyInput, type ScalingPolicy, verticalDecision } from '../types.js';
 import { podSize } from '../usage.js';
-import { DecayingHistogram } from './histogram.js';
+import { DecayingHistogram, type HistogramCheckpoint } from './histogram.js';
 
 export interface VpaConfig {
   halfLifeMs: number;
@@ -88,7 +83,7 @@ export class VpaPolicy implements ScalingPolicy {
       if (!pod.usage || pod.deleting) continue;
       s.cpu.add(
         pod.usage.cpuMillicores / 1000,
-        Math.max(pod.cpuRequestMillicores / 1000, 0.1),
+        Math.max((pod.utilizationRequest.cpuMillicores ?? pod.cpuRequestMillicores) / 1000, 0.1),
         o.timeMs,
       );
       let peak = pod.usage.memoryBytes;
@@ -147,53 +142,93 @@ export class VpaPolicy implements ScalingPolicy {
     };
   }
 
-  decide(input: PolicyInput): Decision {
+  decide(input: PolicyInput): VerticalDecision {
     const o = input.observation;
     const key = workloadKey(o);
     const s = this.stateOf(key, o.timeMs);
     this.record(s, input);
     const rec = this.recommend(key, o.timeMs);
     const size = podSize(o);
-    const cpuNow = size.cpuRequestMillicores;
-    const memNow = size.memoryRequestBytes;
-    const change = (now: number, rec: Recommendation | undefined, unit: number): ResourceChange => {
-      const outside = rec !== undefined && (now < rec.lower || now > rec.upper);
-      const next = outside ? rec.target : now;
-      return {
-        current: now / unit,
-        new: next / unit,
-        change_percent: now > 0 ? ((next - now) / now) * 100 : 0,
-        action: next > now ? 'INCREASE' : next < now ? 'DECREASE' : 'MAINTAIN',
-      };
-    };
-    const cpu = change(cpuNow, rec?.cpu, 1000);
-    const memory = change(memNow, rec?.memory, 2 ** 20);
+    // Like the updater: a request is changed only when it leaves [lower, upper].
+    const next = (now: number, r: Recommendation | undefined) =>
+      r !== undefined && (now < r.lower || now > r.upper) ? r.target : now;
+    const cpu = next(size.cpuRequestMillicores, rec?.cpu);
+    const memory = next(size.memoryRequestBytes, rec?.memory);
     const factors: string[] = [];
     if (!rec) factors.push('no_usage_history');
     else {
       factors.push(
-        cpu.action === 'MAINTAIN' ? 'cpu_request_within_bounds' : 'cpu_request_outside_bounds',
+        cpu === size.cpuRequestMillicores
+          ? 'cpu_request_within_bounds'
+          : 'cpu_request_outside_bounds',
       );
       factors.push(
-        memory.action === 'MAINTAIN'
+        memory === size.memoryRequestBytes
           ? 'memory_request_within_bounds'
           : 'memory_request_outside_bounds',
       );
     }
-    return {
-      ...decisionHeader(this.name, 'vertical', o),
-      resources: { cpu, memory },
-      canScale: cpu.action !== 'MAINTAIN' || memory.action !== 'MAINTAIN',
-      explanation: {
-        reasoning: rec
-          ? `VPA target ${Math.round(rec.cpu.target)}m CPU [${Math.round(rec.cpu.lower)}m, ${Math.round(rec.cpu.upper)}m], ${Math.round(rec.memory.target / 2 ** 20)}Mi memory`
-          : 'no usage samples yet',
-        factors,
+    return verticalDecision(
+      this.name,
+      o,
+      { cpuMillicores: cpu, memoryBytes: memory },
+      {
+        explanation: {
+          reasoning: rec
+            ? `VPA target ${Math.round(rec.cpu.target)}m CPU [${Math.round(rec.cpu.lower)}m, ${Math.round(rec.cpu.upper)}m], ${Math.round(rec.memory.target / 2 ** 20)}Mi memory`
+            : 'no usage samples yet',
+          factors,
+        },
       },
-    };
+    );
   }
 
   forget(namespace: string, name: string): void {
     this.state.delete(workloadKey({ namespace, name }));
+  }
+
+  /** The histograms and the day's peaks, as the VPA's checkpoints keep them. */
+  exportState(namespace: string, name: string): unknown {
+    const s = this.state.get(workloadKey({ namespace, name }));
+    if (!s) return undefined;
+    return {
+      cpu: s.cpu.checkpoint(),
+      memory: s.memory.checkpoint(),
+      firstSampleMs: s.firstSampleMs,
+      samples: s.samples,
+      peakStartMs: s.peakStartMs,
+      peaks: [...s.peaks],
+    };
+  }
+
+  importState(namespace: string, name: string, state: unknown): void {
+    const c = state as {
+      cpu: HistogramCheckpoint;
+      memory: HistogramCheckpoint;
+      firstSampleMs: number;
+      samples: number;
+      peakStartMs: number;
+      peaks: [string, number][];
+    } | null;
+    if (
+      !c ||
+      typeof c.firstSampleMs !== 'number' ||
+      typeof c.samples !== 'number' ||
+      typeof c.peakStartMs !== 'number' ||
+      !Array.isArray(c.peaks)
+    )
+      return;
+    const key = workloadKey({ namespace, name });
+    this.state.delete(key);
+    const s = this.stateOf(key, c.firstSampleMs);
+    if (!s.cpu.restore(c.cpu) || !s.memory.restore(c.memory)) {
+      this.state.delete(key);
+      return;
+    }
+    s.samples = c.samples;
+    s.peakStartMs = c.peakStartMs;
+    s.peaks = new Map(
+      c.peaks.filter((p) => typeof p?.[0] === 'string' && typeof p[1] === 'number'),
+    );
   }
 }

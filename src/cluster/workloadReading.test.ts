@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { SimCluster } from '../cluster/sim/simCluster.js';
+import { SimCluster } from './sim/simCluster.js';
 import { ManualClock } from '../core/clock.js';
 import { Trace } from '../traces/trace.js';
-import { observeWorkload, parseGoDurationMs } from './observe.js';
+import { observeWorkload, parseGoDurationMs } from './workloadReading.js';
 
 describe('parseGoDurationMs', () => {
   it.each([
