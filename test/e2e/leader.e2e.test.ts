@@ -1,10 +1,12 @@
 /**
  * High availability against the real control plane: two `qpilot serve` instances elect one
  * leader through a coordination.k8s.io Lease; only the leader acts (and says so with an Event
- * on the Deployment); when the leader is killed, the standby takes over and acts in its place.
+ * on the Deployment); when the leader is killed, the standby takes over and acts in its place,
+ * and with a shared store it honours the cooldown its predecessor started.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServeProcess, startServe } from '../../src/cli/testing/serveProcess.js';
+import { startPostgres, type TestPostgres } from '../../src/store/testing/postgres.js';
 import {
   adminApis,
   createDeployment,
@@ -18,6 +20,7 @@ import {
 
 const namespace = uniqueName('leader');
 const running: ServeProcess[] = [];
+let pg: TestPostgres | undefined;
 
 beforeAll(async () => {
   await createNamespace(namespace);
@@ -33,10 +36,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const s of running) await s.stop();
+  pg?.stop();
   await deleteNamespace(namespace);
 });
 
-function instance(identity: string): Promise<ServeProcess> {
+function instance(identity: string, env: Record<string, string> = {}): Promise<ServeProcess> {
   return startServe(
     [
       '--kubeconfig',
@@ -52,7 +56,7 @@ function instance(identity: string): Promise<ServeProcess> {
       '--auto-scale-interval',
       '5',
     ],
-    { POD_NAME: identity, POD_NAMESPACE: namespace },
+    { POD_NAME: identity, POD_NAMESPACE: namespace, ...env },
   );
 }
 
@@ -64,8 +68,8 @@ async function leaderOf(instances: ServeProcess[]) {
   return leaders.length === 1 ? instances[states.indexOf(leaders[0]!)] : undefined;
 }
 
-const replicas = async () =>
-  (await adminApis().apps.readNamespacedDeployment({ name: 'web', namespace })).spec?.replicas;
+const replicas = async (name = 'web') =>
+  (await adminApis().apps.readNamespacedDeployment({ name, namespace })).spec?.replicas;
 
 async function scaledEvents(): Promise<{ reportingInstance?: string; message?: string }[]> {
   const list = await adminApis().core.listNamespacedEvent({ namespace });
@@ -114,11 +118,79 @@ describe('leader election', () => {
     await eventually('web back at 3 replicas', async () =>
       (await replicas()) === 3 ? true : undefined,
     );
-    // The scale shows before the cycle ends: it waits for the new pods to be Ready first.
     const cycles = await eventually('a finished cycle of the new leader', async () => {
       const n = (await standby.get('/autoscale/status')).body.cycles as number;
       return n > 0 ? n : undefined;
     });
     expect(cycles).toBeGreaterThan(0);
   }, 120_000);
+
+  it('honours, after a failover, the cooldown its predecessor started', async () => {
+    for (const s of running.splice(0)) await s.stop();
+    pg = await startPostgres();
+    await createDeployment({
+      namespace,
+      name: 'cool',
+      replicas: 4,
+      cpuRequest: '100m',
+      memoryRequest: '64Mi',
+      annotations: { 'qpilot.io/policy': 'static:2', 'qpilot.io/cooldown-minutes': '1' },
+    });
+    // Two replicas of qpilot sharing one PostgreSQL, as a production Deployment would.
+    const env = { DATABASE_URL: pg.url };
+    const a = await instance('qpilot-c', env);
+    const b = await instance('qpilot-d', env);
+    running.push(a, b);
+    const leader = await eventually('exactly one leader', () => leaderOf([a, b]), 30_000);
+    const standby = leader === a ? b : a;
+    // The leader scales cool down to 2: a change that starts cool's one-minute cooldown.
+    await eventually('cool at 2 replicas', async () =>
+      (await replicas('cool')) === 2 ? true : undefined,
+    );
+    const changedAt = Date.now();
+    // Now it wants 1, but the cooldown holds it back.
+    kubectlOk([
+      '-n',
+      namespace,
+      'annotate',
+      'deployment/cool',
+      'qpilot.io/policy=static:1',
+      '--overwrite',
+    ]);
+    const held = async (s: ServeProcess) => {
+      const d = (await s.get('/decisions?limit=20')).body.decisions as {
+        workload: string;
+        outcome: string;
+      }[];
+      return d.some((x) => x.workload === 'cool' && x.outcome === 'cooldown') ? true : undefined;
+    };
+    await eventually('the leader to hold cool in its cooldown', () => held(leader!), 30_000);
+    leader!.child.kill('SIGKILL');
+    await eventually(
+      'the standby to lead',
+      async () =>
+        (await standby.get('/autoscale/status')).body.leader === true ? true : undefined,
+      30_000,
+    );
+    // The new leader knows the cooldown from the store: it holds cool too, and waits it out.
+    await eventually('the new leader to hold cool', async () => {
+      const d = (await standby.get('/decisions?limit=20')).body.decisions as {
+        workload: string;
+        outcome: string;
+        policy: string;
+      }[];
+      return d.some((x) => x.workload === 'cool' && x.outcome === 'cooldown') ? true : undefined;
+    });
+    while (Date.now() - changedAt < 50_000) {
+      expect(await replicas('cool')).toBe(2);
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
+    await eventually(
+      'cool at 1 replica once the cooldown ends',
+      async () => ((await replicas('cool')) === 1 ? true : undefined),
+      60_000,
+    );
+    // Seen a moment after it happened: the change itself came a little before changedAt.
+    expect(Date.now() - changedAt).toBeGreaterThanOrEqual(55_000);
+  }, 240_000);
 });

@@ -149,20 +149,35 @@ describe('qpilot serve --kubeconfig', () => {
     const live = await kubeCluster(e2eEnv().kubeconfig).getPod(namespace, pod);
     expect(live.spec?.containers[0]?.resources?.requests?.cpu).toBe('250m');
 
-    const out = await serve.post(`/pod/scale/out?namespace=${namespace}&deployment=web`);
-    expect(out.body).toMatchObject({ previous_pods: 2, pods: 3, changed: true });
+    // Answered once the rollout is verified: the new pod is Ready.
+    const out = await serve.post(`/pod/scale/out?namespace=${namespace}&deployment=web&wait=true`);
+    expect(out.body).toMatchObject({
+      previous_pods: 2,
+      pods: 3,
+      changed: true,
+      outcome: 'applied',
+    });
     expect(
       (await kubeCluster(e2eEnv().kubeconfig).getWorkload(namespace, 'web')).spec?.replicas,
     ).toBe(3);
     const events = await adminApis().core.listNamespacedEvent({ namespace });
     expect(
-      events.items.filter((e) => e.reason === 'QpilotManualChange').map((e) => e.message),
-    ).toEqual(expect.arrayContaining([expect.stringContaining('web from 2 to 3 pods')]) as unknown);
-    const decisions = await serve.get('/decisions?limit=10');
-    expect(
-      (decisions.body.decisions as { policy: string; outcome: string }[]).filter(
-        (d) => d.policy === 'manual',
-      ),
-    ).toHaveLength(2);
+      events.items
+        .filter((e) => e.reason === 'QpilotScaled' || e.reason === 'QpilotResized')
+        .map((e) => e.message),
+    ).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('manual: scaled web from 2 to 3 replicas'),
+        expect.stringContaining(`manual: resize pod ${pod}`),
+      ]) as unknown,
+    );
+    // Both verified: the resize by the next look at the changes in flight.
+    await eventually('both changes applied', async () => {
+      const decisions = await serve.get('/decisions?limit=10');
+      const manual = (decisions.body.decisions as { policy: string; outcome: string }[])
+        .filter((d) => d.policy === 'manual')
+        .map((d) => d.outcome);
+      return manual.join() === 'applied,applied' ? true : undefined;
+    });
   });
 });

@@ -14,6 +14,7 @@ import { ScalingService } from '../../controller/scalingService.js';
 import { DEFAULT_SETTINGS, type ScalingSettings } from '../../controller/settings.js';
 import { servingPolicies } from '../../policies/servingPolicies.js';
 import { type DecisionLog, MemoryDecisionLog } from '../../store/decisionLog.js';
+import type { Store } from '../../store/openStore.js';
 
 export interface SimApp {
   app: FastifyInstance;
@@ -33,6 +34,8 @@ export async function simApp(
     models?: ServingModels;
     settings?: Partial<ScalingSettings>;
     log?: DecisionLog;
+    /** A real store (SQLite, PostgreSQL) instead of memory. */
+    store?: Pick<Store, 'decisions' | 'samples' | 'policyStates'>;
   } = {},
 ): Promise<SimApp> {
   const clock = new ManualClock(Date.UTC(2026, 0, 1));
@@ -80,10 +83,11 @@ export async function simApp(
       ...options.settings,
     },
     policy: servingPolicies(options.models),
-    log: options.log ?? new MemoryDecisionLog(),
+    log: options.store?.decisions ?? options.log ?? new MemoryDecisionLog(),
+    policyStates: options.store?.policyStates,
     verifyTimeoutMs: 60_000,
   });
-  const samples = new MemorySampleStore();
+  const samples = options.store?.samples ?? new MemorySampleStore();
   const sampler = createSampler(cluster, clock, samples);
   const app = await buildApp({
     metrics,
