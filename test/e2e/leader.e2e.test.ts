@@ -164,8 +164,8 @@ describe('leader election', () => {
       }[];
       return d.some((x) => x.workload === 'cool' && x.outcome === 'cooldown') ? true : undefined;
     };
-    await eventually('the leader to hold cool in its cooldown', () => held(leader!), 30_000);
-    leader!.child.kill('SIGKILL');
+    await eventually('the leader to hold cool in its cooldown', () => held(leader), 30_000);
+    leader.child.kill('SIGKILL');
     await eventually(
       'the standby to lead',
       async () =>
