@@ -168,6 +168,7 @@ export function decisionSummaryView(r: DecisionRecord) {
       memory_percentage: utilisation(m.memory_usage_mb, m.memory_limit_mb),
     },
     future_predictions: futurePredictions(r),
+    explanation: r.decision.explanation,
     ...provenance(r),
   };
 }

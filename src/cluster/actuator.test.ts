@@ -161,6 +161,37 @@ describe('Actuator', () => {
     });
   });
 
+  it('tracks a resize and a scale of one workload side by side: neither undoes the other', async () => {
+    const t = setup();
+    const pod = (await t.sim.listPods({ namespace: 'default' })).items[0]!.metadata!.name!;
+    const resize = await t.actuator.apply(
+      {
+        policy: 'manual',
+        kind: 'vertical',
+        namespace: 'default',
+        name: 'web',
+        timeMs: 0,
+        cpuMillicores: { current: 500, desired: 400 },
+        memoryBytes: { current: 256 * MiB, desired: 256 * MiB },
+        containers: [
+          {
+            name: 'app',
+            requests: { cpuMillicores: 400, memoryBytes: 256 * MiB },
+            limits: { cpuMillicores: 1000, memoryBytes: 512 * MiB },
+          },
+        ],
+        pod,
+        templateFallback: false,
+        canScale: true,
+        explanation: { reasoning: 'test', factors: [] },
+      },
+      { metrics, pod },
+    );
+    const scaled = await t.actuator.apply(scale(2, 3, 'manual'), { metrics });
+    const [a, b] = await t.until(Promise.all([resize.done, scaled.done]));
+    expect([a.outcome, b.outcome]).toEqual(['applied', 'applied']);
+  });
+
   it('makes one change to a workload at a time', async () => {
     const t = setup();
     await Promise.all([

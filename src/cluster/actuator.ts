@@ -130,11 +130,20 @@ export function isNothingChanged(err: unknown): boolean {
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /**
- * What a change is serialised and tracked by: the workload, or for a pod deletion the pod
- * (several unhealthy pods of one workload are removed side by side).
+ * What a change in flight is tracked by: a workload's replicas and its pods' resources roll
+ * out independently (a resize is not undone by a scale), and each pod a deletion removes is a
+ * change of its own. A later change of the same key supersedes an earlier one.
  */
 export function flightKey(d: Decision): string {
-  return d.kind === 'pod_deletion' ? `${d.namespace}/${d.name}/pod/${d.pod}` : workloadKey(d);
+  const w = workloadKey(d);
+  switch (d.kind) {
+    case 'horizontal':
+      return `${w}#replicas`;
+    case 'vertical':
+      return `${w}#resources`;
+    case 'pod_deletion':
+      return `${w}#pod/${d.pod}`;
+  }
 }
 
 interface Made {
@@ -194,7 +203,8 @@ export class Actuator {
 
   /** The change in flight for a workload, if any. */
   changeInFlight(namespace: string, name: string): InFlightView | undefined {
-    const f = this.inFlight.get(workloadKey({ namespace, name }));
+    const w = workloadKey({ namespace, name });
+    const f = this.inFlight.get(`${w}#replicas`) ?? this.inFlight.get(`${w}#resources`);
     return f && this.view(f);
   }
 
@@ -204,7 +214,7 @@ export class Actuator {
 
   private view(f: InFlight): InFlightView {
     return {
-      workload: f.key,
+      workload: workloadKey(f.record.decision),
       decisionId: f.record.id,
       since: f.startedMs,
       description: describeDecision(f.record.decision),
@@ -225,7 +235,7 @@ export class Actuator {
    * as failed and thrown.
    */
   apply(decision: Decision, context: ApplyContext): Promise<Applied> {
-    const key = flightKey(decision);
+    const key = workloadKey(decision);
     // One change per workload at a time: a second caller waits for the first to be made.
     const previous = this.locks.get(key) ?? Promise.resolve();
     const run = previous.then(
@@ -401,10 +411,12 @@ export class Actuator {
     }
   }
 
-  /** In place: done when no pod of the workload is still resizing; through the template: the rollout. */
+  /** Through the template: done when it rolled out; in place: when no pod is still resizing. */
   private async checkResize(d: VerticalDecision, dep: V1Deployment): Promise<Check> {
-    const rollout = rolloutState(dep);
-    if (!rollout.done) return { state: 'waiting', why: rollout.why };
+    if (podHasTargets({ spec: dep.spec?.template?.spec }, d.containers)) {
+      const rollout = rolloutState(dep);
+      return { state: rollout.done ? 'done' : 'waiting', why: rollout.why };
+    }
     const pods = d.pod
       ? [await this.deps.cluster.getPod(d.namespace, d.pod)]
       : await this.podsOf(d.namespace, d.name);
