@@ -141,6 +141,8 @@ export interface PodAccounting {
   requests: PodTotals;
   limits: PodTotals;
   utilizationRequest: UtilizationRequest;
+  /** The app containers' own requests and limits (what a vertical decision changes). */
+  containers: ContainerResources[];
 }
 
 /**
@@ -157,6 +159,7 @@ export function podAccounting(pod: V1Pod): PodAccounting {
       requests: totals(requestAmounts(pod, true)),
       limits: limitTotals(pod),
       utilizationRequest: utilizationRequest(pod),
+      containers: containerResources(pod.spec),
     };
     cache.set(pod, a);
   }
@@ -252,4 +255,33 @@ export function containerResources(spec: V1PodSpec | undefined): ContainerResour
       },
     };
   });
+}
+
+const templates = new Map<string, PodAccounting>();
+
+/**
+ * What a new pod of a Deployment's template holds (the API server's defaulting applied),
+ * remembered by the Deployment's uid and generation (a spec change bumps it), else by the
+ * template's resources: a cycle reads a thousand templates that rarely change.
+ */
+export function templateAccounting(
+  template: V1PodSpec | undefined,
+  version?: { uid?: string; generation?: number },
+): PodAccounting {
+  const key =
+    version?.uid && version.generation !== undefined
+      ? `${version.uid}/${version.generation}`
+      : JSON.stringify([
+          template?.containers?.map((c) => [c.name, c.resources]),
+          template?.initContainers?.map((c) => [c.name, c.restartPolicy, c.resources]),
+          template?.resources,
+          template?.overhead,
+        ]);
+  let a = templates.get(key);
+  if (!a) {
+    if (templates.size >= 4096) templates.clear();
+    a = podAccounting({ spec: defaultedPodSpec(template) });
+    templates.set(key, a);
+  }
+  return a;
 }

@@ -1,3 +1,5 @@
+import { quantityToScalar } from '@kubernetes/client-node/dist/util.js';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isQpError } from '../core/errors.js';
 import { bytes, millicores } from '../core/units.js';
@@ -56,5 +58,21 @@ describe('quantities', () => {
       expect(parseCpu(formatCpu(millicores(m)))).toBe(m);
     for (const b of [1, 1024, 3 * 2 ** 20, 5 * 2 ** 30 + 1])
       expect(parseMemory(formatMemory(bytes(b)))).toBe(b);
+  });
+});
+
+describe('the fast path for whole numbers', () => {
+  it('reads every whole number with a suffix exactly as client-node does', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: 999_999_999_999_999n }),
+        fc.constantFrom('', 'n', 'u', 'm', 'k', 'M', 'G', 'T', 'Ki', 'Mi', 'Gi', 'Ti'),
+        (n, suffix) => {
+          const text = `${n}${suffix}`;
+          expect(parseQuantity(text)).toBe(Number(quantityToScalar(text)));
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });

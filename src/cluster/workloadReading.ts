@@ -8,21 +8,48 @@
 import type { PodMetric, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { Clock } from '../core/clock.js';
 import type { DecisionMetrics } from '../core/decision.js';
-import { hpaUtilization } from '../core/utilization.js';
+import { LazyUtilization } from '../core/utilization.js';
 import type { PodObservation, WorkloadObservation } from '../core/workload.js';
 import { type ClusterClient, listAll } from './clusterClient.js';
-import { deploymentNameOfPod, podMatchesDeployment } from './owner.js';
-import { containerResources, defaultedPodSpec, podAccounting } from './podResources.js';
+import { deploymentNameOfPod } from './owner.js';
+import { podAccounting, templateAccounting } from './podResources.js';
 import { podDisplayStatus } from './podStatus.js';
 import { parseCpu, parseMemory } from './quantity.js';
 import { selectorFromMatchLabels } from './selectors.js';
 
-const toMs = (t: Date | string | undefined): number | undefined =>
-  t === undefined ? undefined : new Date(t).getTime();
+const stamps = new Map<string, number>();
+
+/**
+ * A time as milliseconds. Pods scraped together share their timestamp text, so the parse of
+ * a string is remembered (a few hundred at most): ten thousand metrics a cycle would
+ * otherwise each parse one.
+ */
+function toMs(t: Date | string | undefined): number | undefined {
+  if (t === undefined) return undefined;
+  if (typeof t !== 'string') return new Date(t).getTime();
+  let ms = stamps.get(t);
+  if (ms === undefined) {
+    ms = new Date(t).getTime();
+    if (stamps.size >= 512) stamps.clear();
+    stamps.set(t, ms);
+  }
+  return ms;
+}
+
+const durations = new Map<string, number>();
 
 /** Go's duration text as metrics-server writes windows: "15s", "14.999s", "1m0s", "500ms". */
 export function parseGoDurationMs(text: string | undefined): number {
   if (!text) return 0;
+  // A handful of distinct windows, ten thousand times a cycle.
+  const known = durations.get(text);
+  if (known !== undefined) return known;
+  const ms = parseDuration(text);
+  if (durations.size < 256) durations.set(text, ms);
+  return ms;
+}
+
+function parseDuration(text: string): number {
   let total = 0;
   const re = /(\d+(?:\.\d+)?)(h|ms|us|µs|ns|m|s)/g;
   let m: RegExpExecArray | null;
@@ -39,27 +66,64 @@ export function parseGoDurationMs(text: string | undefined): number {
   return total;
 }
 
+/**
+ * Per metric object: thousands of pods are read every cycle, and an object that did not
+ * change (the same scrape) is not parsed again.
+ */
+const usages = new WeakMap<PodMetric, NonNullable<PodObservation['usage']>>();
+
 /** A pod's usage, summed over the containers metrics.k8s.io reports (as the HPA sums them). */
-export function metricUsage(metric: PodMetric): { cpuMillicores: number; memoryBytes: number } {
-  let cpuMillicores = 0;
-  let memoryBytes = 0;
-  for (const c of metric.containers) {
-    cpuMillicores += parseCpu(c.usage.cpu);
-    memoryBytes += parseMemory(c.usage.memory);
+export function metricUsage(metric: PodMetric): NonNullable<PodObservation['usage']> {
+  let u = usages.get(metric);
+  if (!u) {
+    u = {
+      cpuMillicores: 0,
+      memoryBytes: 0,
+      timestampMs: toMs(metric.timestamp) ?? 0,
+      windowMs: parseGoDurationMs(metric.window),
+    };
+    for (const c of metric.containers) {
+      u.cpuMillicores += parseCpu(c.usage.cpu);
+      u.memoryBytes += parseMemory(c.usage.memory);
+    }
+    usages.set(metric, u);
   }
-  return { cpuMillicores, memoryBytes };
+  return u;
 }
 
+/** What a pod object says of itself, without its usage; the same object until the pod changes. */
+const podParts = new WeakMap<V1Pod, Omit<PodObservation, 'usage'>>();
+
 export function podObservation(pod: V1Pod, metric: PodMetric | undefined): PodObservation {
+  let b = podParts.get(pod);
+  if (!b) {
+    b = podPart(pod);
+    podParts.set(pod, b);
+  }
+  if (!metric) return b;
+  // One literal of a fixed shape: ten thousand of these a cycle, and a spread costs more.
+  return {
+    name: b.name,
+    phase: b.phase,
+    status: b.status,
+    deleting: b.deleting,
+    ready: b.ready,
+    readyTransitionMs: b.readyTransitionMs,
+    startTimeMs: b.startTimeMs,
+    restarts: b.restarts,
+    lastTerminationReason: b.lastTerminationReason,
+    cpuRequestMillicores: b.cpuRequestMillicores,
+    memoryRequestBytes: b.memoryRequestBytes,
+    cpuLimitMillicores: b.cpuLimitMillicores,
+    memoryLimitBytes: b.memoryLimitBytes,
+    utilizationRequest: b.utilizationRequest,
+    usage: metricUsage(metric),
+  };
+}
+
+function podPart(pod: V1Pod): Omit<PodObservation, 'usage'> {
   const { requests, limits, utilizationRequest } = podAccounting(pod);
   const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
-  const usage: PodObservation['usage'] = metric
-    ? {
-        ...metricUsage(metric),
-        timestampMs: toMs(metric.timestamp) ?? 0,
-        windowMs: parseGoDurationMs(metric.window),
-      }
-    : undefined;
   return {
     name: pod.metadata?.name ?? '',
     phase: pod.status?.phase ?? 'Unknown',
@@ -77,7 +141,6 @@ export function podObservation(pod: V1Pod, metric: PodMetric | undefined): PodOb
     cpuLimitMillicores: limits.cpuMillicores,
     memoryLimitBytes: limits.memoryBytes,
     utilizationRequest,
-    usage,
   };
 }
 
@@ -94,8 +157,7 @@ export function workloadObservation(
     ? new Map(metrics.map((m) => [m.metadata.name, m]))
     : metrics;
   // What a new pod of the template gets: the API server defaults requests from limits on pods.
-  const newPod = { spec: defaultedPodSpec(dep.spec?.template?.spec) };
-  const template = podAccounting(newPod);
+  const template = templateAccounting(dep.spec?.template?.spec, dep.metadata);
   const running = pods.find(isRunning);
   const observed = pods.map((p) => podObservation(p, byName.get(p.metadata?.name ?? '')));
   return {
@@ -110,9 +172,9 @@ export function workloadObservation(
       cpuLimitMillicores: template.limits.cpuMillicores,
       memoryLimitBytes: template.limits.memoryBytes,
     },
-    containers: containerResources((running ?? newPod).spec),
+    containers: (running ? podAccounting(running) : template).containers,
     pods: observed,
-    utilization: hpaUtilization({ pods: observed, timeMs }),
+    utilization: new LazyUtilization({ pods: observed, timeMs }),
     annotations: { ...dep.metadata?.annotations },
   };
 }
@@ -164,7 +226,8 @@ export async function snapshotNamespace(
     if (list) list.push(pod);
     else podsByDeployment.set(owner, [pod]);
   }
-  const byPod = new Map(metrics.map((m) => [m.metadata.name, m]));
+  const byPod = new Map<string, PodMetric>();
+  for (const m of metrics) byPod.set(m.metadata.name, m);
   return { namespace, deployments, podsByDeployment, metrics: byPod, timeMs: clock.now() };
 }
 
@@ -173,9 +236,12 @@ export function observationFrom(
   snapshot: NamespaceSnapshot,
   dep: V1Deployment,
 ): WorkloadObservation {
-  const pods = (snapshot.podsByDeployment.get(dep.metadata?.name ?? '') ?? []).filter((p) =>
-    podMatchesDeployment(p, dep),
-  );
+  const match = Object.entries(dep.spec?.selector?.matchLabels ?? {});
+  const pods = (snapshot.podsByDeployment.get(dep.metadata?.name ?? '') ?? []).filter((p) => {
+    const labels = p.metadata?.labels;
+    for (const [k, v] of match) if (labels?.[k] !== v) return false;
+    return true;
+  });
   return workloadObservation(dep, pods, snapshot.metrics, snapshot.timeMs);
 }
 

@@ -121,7 +121,35 @@ function overrides(
   };
 }
 
+const plans = new WeakMap<ScalingSettings, Map<string, WorkloadPlan>>();
+
+/**
+ * The plan of a Deployment under the settings, remembered until its qpilot.io annotations or
+ * its labels change or the settings do: a cycle plans a thousand workloads that rarely do.
+ */
 export function planWorkload(dep: V1Deployment, s: ScalingSettings): WorkloadPlan {
+  const ours: Record<string, string> = {};
+  for (const [k, v] of Object.entries(dep.metadata?.annotations ?? {}))
+    if (k.startsWith(ANNOTATION_PREFIX)) ours[k] = v;
+  const key = JSON.stringify([
+    dep.metadata?.namespace,
+    dep.metadata?.name,
+    ours,
+    dep.metadata?.labels,
+    dep.spec?.template?.metadata?.labels,
+  ]);
+  let cache = plans.get(s);
+  if (!cache) plans.set(s, (cache = new Map<string, WorkloadPlan>()));
+  let plan = cache.get(key);
+  if (!plan) {
+    if (cache.size >= 10_000) cache.clear();
+    plan = makePlan(dep, s);
+    cache.set(key, plan);
+  }
+  return plan;
+}
+
+function makePlan(dep: V1Deployment, s: ScalingSettings): WorkloadPlan {
   const namespace = dep.metadata?.namespace ?? 'default';
   const name = dep.metadata?.name ?? '';
   const labels = { ...dep.spec?.template?.metadata?.labels, ...dep.metadata?.labels };

@@ -21,21 +21,21 @@ export const DEFAULT_HPA_TIMING: HpaTiming = {
   initialReadinessDelayMs: 30_000,
 };
 
+/** groupPods and calculateRequests, summed: what the replica calculator works from. */
 export interface PodGroups {
+  /** Pods with metrics that count (for CPU: ready and past their initialisation). */
   readyPodCount: number;
-  unready: string[];
-  missing: string[];
-  /** Usage of the pods that count, by pod name. */
-  metrics: Map<string, number>;
-  /** The request of every pod the HPA does not ignore, by pod name. */
-  requests: Map<string, number>;
+  /** Their usage and their requests, summed. */
+  used: number;
+  requested: number;
+  /** Pending or (for CPU) not yet ready pods, and their requests. */
+  unreadyCount: number;
+  unreadyRequested: number;
+  /** Pods without metrics, and their requests. */
+  missingCount: number;
+  missingRequested: number;
   /** Why a request is missing (the HPA refuses the whole workload then). */
   missingRequest?: string;
-}
-
-function usageOf(pod: PodObservation, resource: UtilizationResource): number | undefined {
-  if (!pod.usage) return undefined;
-  return resource === 'cpu' ? pod.usage.cpuMillicores : pod.usage.memoryBytes;
 }
 
 /** For CPU, a pod that is starting or whose sample predates its readiness does not count. */
@@ -46,7 +46,7 @@ function cpuUnready(pod: PodObservation, nowMs: number, timing: HpaTiming): bool
   return !pod.ready && pod.startTimeMs + timing.initialReadinessDelayMs > pod.readyTransitionMs;
 }
 
-/** groupPods, then calculateRequests (replica_calculator.go). */
+/** groupPods, then calculateRequests (replica_calculator.go), in one pass without maps. */
 export function groupPods(
   o: Pick<WorkloadObservation, 'pods' | 'timeMs'>,
   resource: UtilizationResource,
@@ -54,58 +54,48 @@ export function groupPods(
 ): PodGroups {
   const g: PodGroups = {
     readyPodCount: 0,
-    unready: [],
-    missing: [],
-    metrics: new Map(),
-    requests: new Map(),
+    used: 0,
+    requested: 0,
+    unreadyCount: 0,
+    unreadyRequested: 0,
+    missingCount: 0,
+    missingRequested: 0,
   };
+  const cpu = resource === 'cpu';
   for (const pod of o.pods) {
     // calculateRequests reads every pod the selector returns, ignored ones too.
     const r = pod.utilizationRequest;
-    const request = resource === 'cpu' ? r.cpuMillicores : r.memoryBytes;
+    const request = cpu ? r.cpuMillicores : r.memoryBytes;
     if (request === undefined) {
-      g.missingRequest ??= (resource === 'cpu' ? r.cpuMissing : r.memoryMissing) ?? 'no request';
+      g.missingRequest ??= (cpu ? r.cpuMissing : r.memoryMissing) ?? 'no request';
       continue;
     }
     if (pod.deleting || pod.phase === 'Failed') continue;
-    g.requests.set(pod.name, request);
     if (pod.phase === 'Pending') {
-      g.unready.push(pod.name);
+      g.unreadyCount++;
+      g.unreadyRequested += request;
       continue;
     }
-    const usage = usageOf(pod, resource);
-    if (usage === undefined) {
-      g.missing.push(pod.name);
+    if (!pod.usage) {
+      g.missingCount++;
+      g.missingRequested += request;
       continue;
     }
-    if (resource === 'cpu' && cpuUnready(pod, o.timeMs, timing)) {
-      g.unready.push(pod.name);
+    if (cpu && cpuUnready(pod, o.timeMs, timing)) {
+      g.unreadyCount++;
+      g.unreadyRequested += request;
       continue;
     }
-    g.metrics.set(pod.name, usage);
+    g.used += cpu ? pod.usage.cpuMillicores : pod.usage.memoryBytes;
+    g.requested += request;
     g.readyPodCount++;
   }
   return g;
 }
 
-/** GetResourceUtilizationRatio: whole percent over the pods with metrics and a request. */
-export function utilizationPercent(
-  metrics: ReadonlyMap<string, number>,
-  requests: ReadonlyMap<string, number>,
-): { percent: number; usage: number; request: number; pods: number } | undefined {
-  let usage = 0;
-  let request = 0;
-  let pods = 0;
-  for (const [name, value] of metrics) {
-    const r = requests.get(name);
-    if (r === undefined) continue;
-    usage += value;
-    request += r;
-    pods++;
-  }
-  if (request === 0) return undefined;
-  // Integer arithmetic on whole millicores (or bytes), as the controller does.
-  return { percent: Math.trunc((usage * 100) / request), usage, request, pods };
+/** GetResourceUtilizationRatio: whole percent, in integer arithmetic as the controller does. */
+export function utilizationPercent(used: number, requested: number): number | undefined {
+  return requested > 0 ? Math.trunc((used * 100) / requested) : undefined;
 }
 
 function resourceUtilization(
@@ -115,14 +105,61 @@ function resourceUtilization(
 ): { value?: WorkloadUtilization['cpu']; unavailable?: string } {
   const g = groupPods(o, resource, timing);
   if (o.pods.length === 0) return { unavailable: 'no pods returned by selector' };
-  if (g.metrics.size === 0)
+  if (g.readyPodCount === 0)
     return {
       unavailable: `did not receive ${resource} metrics for targeted pods (pods might be unready)`,
     };
   if (g.missingRequest) return { unavailable: g.missingRequest };
-  const u = utilizationPercent(g.metrics, g.requests);
-  if (!u) return { unavailable: 'no metrics returned matched known pods' };
-  return { value: { ratio: u.usage / u.request, ...u } };
+  const percent = utilizationPercent(g.used, g.requested);
+  if (percent === undefined) return { unavailable: 'no metrics returned matched known pods' };
+  return {
+    value: {
+      ratio: g.used / g.requested,
+      percent,
+      pods: g.readyPodCount,
+      usage: g.used,
+      request: g.requested,
+    },
+  };
+}
+
+/**
+ * The same, computed when first read: most policies never ask, and a cycle over a thousand
+ * workloads would otherwise pay for it a thousand times.
+ */
+export class LazyUtilization implements WorkloadUtilization {
+  readonly #o: Pick<WorkloadObservation, 'pods' | 'timeMs'>;
+  readonly #timing: HpaTiming;
+  #value?: WorkloadUtilization;
+
+  constructor(o: Pick<WorkloadObservation, 'pods' | 'timeMs'>, timing = DEFAULT_HPA_TIMING) {
+    this.#o = o;
+    this.#timing = timing;
+  }
+
+  private get value(): WorkloadUtilization {
+    return (this.#value ??= hpaUtilization(this.#o, this.#timing));
+  }
+
+  get cpu() {
+    return this.value.cpu;
+  }
+
+  get memory() {
+    return this.value.memory;
+  }
+
+  get cpuUnavailable() {
+    return this.value.cpuUnavailable;
+  }
+
+  get memoryUnavailable() {
+    return this.value.memoryUnavailable;
+  }
+
+  toJSON(): WorkloadUtilization {
+    return this.value;
+  }
 }
 
 /** CPU and memory utilisation of a workload, or why the HPA could not compute them. */

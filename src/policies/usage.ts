@@ -32,8 +32,10 @@ export function summarizeUsage(o: WorkloadObservation): UsageSummary {
     memoryRequestBytes: 0,
   };
   let cpuLimit = 0;
-  for (const p of activePods(o)) {
-    if (!p.ready || !p.usage) continue;
+  for (const p of o.pods) {
+    // Ready pods with metrics that count: not being deleted, not Failed or Succeeded.
+    if (!p.ready || !p.usage || p.deleting || p.phase === 'Failed' || p.phase === 'Succeeded')
+      continue;
     s.measuredPods++;
     s.cpuUsageMillicores += p.usage.cpuMillicores;
     const request = p.utilizationRequest;

@@ -24,16 +24,19 @@ export interface MlpSpec {
 function apply(layer: DenseLayer, x: Float32Array, rows: number): Float32Array {
   const { inputs, outputs, kernel, bias, activation } = layer;
   const out = new Float32Array(rows * outputs);
+  // Sums in a float64 row of its own, written once: faster than adding into the float32 output.
+  const acc = new Float64Array(outputs);
   for (let r = 0; r < rows; r++) {
     const xo = r * inputs;
     const oo = r * outputs;
-    for (let j = 0; j < outputs; j++) out[oo + j] = bias[j]!;
+    for (let j = 0; j < outputs; j++) acc[j] = bias[j]!;
     for (let i = 0; i < inputs; i++) {
       const xi = x[xo + i]!;
       if (xi === 0) continue;
       const ko = i * outputs;
-      for (let j = 0; j < outputs; j++) out[oo + j]! += xi * kernel[ko + j]!;
+      for (let j = 0; j < outputs; j++) acc[j]! += xi * kernel[ko + j]!;
     }
+    for (let j = 0; j < outputs; j++) out[oo + j] = acc[j]!;
     if (activation === 'relu')
       for (let j = 0; j < outputs; j++) out[oo + j] = Math.max(0, out[oo + j]!);
     else if (activation === 'tanh')

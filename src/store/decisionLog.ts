@@ -33,17 +33,23 @@ export class MemoryDecisionLog implements DecisionLog {
   constructor(private readonly capacity = 10_000) {}
 
   append(record: NewDecisionRecord): Promise<DecisionRecord> {
+    return Promise.resolve({ ...this.store(record) });
+  }
+
+  appendMany(records: readonly NewDecisionRecord[]): Promise<DecisionRecord[]> {
+    return Promise.resolve(records.map((r) => ({ ...this.store(r) })));
+  }
+
+  private store(record: NewDecisionRecord): DecisionRecord {
     const stored: DecisionRecord = { ...record, id: this.nextId++ };
     this.records.push(stored);
     this.byId.set(stored.id, stored);
-    if (this.records.length > this.capacity) this.byId.delete(this.records.shift()!.id);
-    return Promise.resolve({ ...stored });
-  }
-
-  async appendMany(records: readonly NewDecisionRecord[]): Promise<DecisionRecord[]> {
-    const out: DecisionRecord[] = [];
-    for (const r of records) out.push(await this.append(r));
-    return out;
+    // Past capacity, drop the oldest half at once: shifting one a record would copy them all.
+    if (this.records.length > this.capacity) {
+      const dropped = this.records.splice(0, Math.ceil(this.capacity / 2));
+      for (const r of dropped) this.byId.delete(r.id);
+    }
+    return stored;
   }
 
   discard(id: number): Promise<void> {

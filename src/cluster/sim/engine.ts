@@ -619,6 +619,14 @@ export class SimEngine {
    * are old enough to have been published, and the working set at the later one. Undefined
    * until a pod has two such scrapes, as with the real metrics-server.
    */
+  /** When the scrape metrics-server serves for a pod now was taken; undefined before two scrapes. */
+  publishedScrapeMs(pod: PodState, nowMs: number): number | undefined {
+    const published = nowMs - this.options.metricsLagMs;
+    const s = pod.scrapes;
+    for (let i = s.length - 1; i >= 1; i--) if (s[i]!.tMs <= published) return s[i]!.tMs;
+    return undefined;
+  }
+
   podUsage(
     pod: PodState,
     nowMs: number,

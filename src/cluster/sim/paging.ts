@@ -39,20 +39,38 @@ export function validateLimit(limit: number | undefined): number {
   return limit;
 }
 
-/** One page of the items of `sorted` that pass `keep`, converted by `convert`. */
+/** The index of the first key at or after `from`. */
+function firstAtOrAfter<T>(sorted: readonly T[], key: (item: T) => string, from: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (key(sorted[mid]!) < from) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * One page of the items of `sorted` that pass `keep`, converted by `convert`. With `prefix`
+ * (a namespace's `ns/`), only the keys under it are read, as etcd reads a range.
+ */
 export function pageOf<T, R>(
   sorted: readonly T[],
   key: (item: T) => string,
   keep: (item: T) => boolean,
   convert: (item: T) => R,
   options: { limit?: number; continue?: string },
+  prefix?: string,
 ): Page<R> {
   const limit = validateLimit(options.limit);
-  const start = options.continue ? firstAfter(sorted, key, decodeContinue(options.continue)) : 0;
+  let start = options.continue ? firstAfter(sorted, key, decodeContinue(options.continue)) : 0;
+  if (prefix) start = Math.max(start, firstAtOrAfter(sorted, key, prefix));
   const items: R[] = [];
   let last: T | undefined;
   for (let i = start; i < sorted.length; i++) {
     const item = sorted[i]!;
+    if (prefix && !key(item).startsWith(prefix)) break;
     if (!keep(item)) continue;
     if (limit > 0 && items.length === limit) return { items, continue: encodeContinue(key(last!)) };
     items.push(convert(item));

@@ -226,6 +226,7 @@ export class SimCluster implements ClusterClient {
     };
     dep.templateHash = this.hashOf(dep);
     this.engine.deployments.set(key, dep);
+    this.sortedDeploymentsStale = true;
     this.engine.reconcile(dep);
     return deploymentToKube(dep);
   }
@@ -236,6 +237,7 @@ export class SimCluster implements ClusterClient {
     for (const pod of [...dep.pods]) this.engine.deletePod(pod, 30_000);
     for (const pod of [...dep.pods]) this.engine.orphan(pod);
     this.engine.deployments.delete(dep.key);
+    this.sortedDeploymentsStale = true;
     this.engine.revision++;
   }
 
@@ -360,11 +362,10 @@ export class SimCluster implements ClusterClient {
         this.engine.podsSorted(),
         (p) => p.key,
         (p) =>
-          (!ns || p.namespace === ns) &&
-          labels(p.labels) &&
-          matchesFields(fields, (f) => podField(p, f)),
+          labels(p.labels) && (fields.length === 0 || matchesFields(fields, (f) => podField(p, f))),
         (p) => this.podObject(p),
         options,
+        ns === undefined ? undefined : `${ns}/`,
       );
     });
   }
@@ -377,19 +378,37 @@ export class SimCluster implements ClusterClient {
     return this.run(() => {
       const labels = parseLabelSelector(options.labelSelector);
       const fields = parseFieldSelector(options.fieldSelector, DEPLOYMENT_FIELDS);
-      const deps = [...this.engine.deployments.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
+      const ns = options.namespace;
       return pageOf(
-        deps,
+        this.deploymentsSorted(),
         (d) => d.key,
         (d) =>
-          (!options.namespace || d.namespace === options.namespace) &&
           labels(d.labels) &&
-          matchesFields(fields, (f) => (f === 'metadata.name' ? d.name : d.namespace)),
+          (fields.length === 0 ||
+            matchesFields(fields, (f) => (f === 'metadata.name' ? d.name : d.namespace))),
         deploymentToKube,
         options,
+        ns === undefined ? undefined : `${ns}/`,
       );
     });
   }
+
+  private sortedDeployments?: { count: number; list: DeploymentState[] };
+
+  /** The Deployments in key order, sorted again only when one was created or deleted. */
+  private deploymentsSorted(): DeploymentState[] {
+    const all = this.engine.deployments;
+    if (this.sortedDeployments?.count !== all.size || this.sortedDeploymentsStale) {
+      this.sortedDeployments = {
+        count: all.size,
+        list: [...all.values()].sort((a, b) => (a.key < b.key ? -1 : 1)),
+      };
+      this.sortedDeploymentsStale = false;
+    }
+    return this.sortedDeployments.list;
+  }
+
+  private sortedDeploymentsStale = false;
 
   getWorkload(namespace: string, name: string): Promise<V1Deployment> {
     return this.run(() => deploymentToKube(this.deploymentOrThrow(namespace, name)));
@@ -400,31 +419,51 @@ export class SimCluster implements ClusterClient {
       const labels = parseLabelSelector(options.labelSelector);
       const now = this.clock.now();
       const out: PodMetric[] = [];
-      for (const pod of this.engine.podsSorted()) {
-        if (options.namespace && pod.namespace !== options.namespace) continue;
-        if (!labels(pod.labels) || pod.deletionMs !== null) continue;
+      const ns = options.namespace;
+      // A namespace's pods are contiguous in key order: read only its range.
+      const page = pageOf(
+        this.engine.podsSorted(),
+        (p) => p.key,
+        (p) => labels(p.labels) && p.deletionMs === null,
+        (p) => p,
+        {},
+        ns === undefined ? undefined : `${ns}/`,
+      );
+      for (const pod of page.items) {
+        const cached = this.metricObjects.get(pod);
+        if (cached && cached.tMs === this.engine.publishedScrapeMs(pod, now)) {
+          out.push(cached.object);
+          continue;
+        }
         const usage = this.engine.podUsage(pod, now);
-        if (!usage) continue;
-        out.push({
-          metadata: {
-            name: pod.name,
-            namespace: pod.namespace,
-            selfLink: '',
-            creationTimestamp: new Date(now).toISOString(),
-          },
-          timestamp: new Date(usage.tMs).toISOString(),
-          window: `${usage.windowMs / 1000}s`,
-          containers: pod.containers.map((c, i) => ({
-            name: c.name,
-            usage:
-              i === 0
-                ? { cpu: nanocores(usage.cpuCores), memory: kibibytes(usage.memoryB) }
-                : { cpu: '0', memory: '0' },
-          })),
-        });
+        if (usage) out.push(this.metricObject(pod, usage));
       }
       return out;
     });
+  }
+
+  private readonly metricObjects = new WeakMap<PodState, { tMs: number; object: PodMetric }>();
+
+  /** A pod's metrics as metrics.k8s.io shows them, the same object until the next scrape. */
+  private metricObject(
+    pod: PodState,
+    usage: NonNullable<ReturnType<SimEngine['podUsage']>>,
+  ): PodMetric {
+    const at = new Date(usage.tMs).toISOString();
+    const object: PodMetric = {
+      metadata: { name: pod.name, namespace: pod.namespace, selfLink: '', creationTimestamp: at },
+      timestamp: at,
+      window: `${usage.windowMs / 1000}s`,
+      containers: pod.containers.map((c, i) => ({
+        name: c.name,
+        usage:
+          i === 0
+            ? { cpu: nanocores(usage.cpuCores), memory: kibibytes(usage.memoryB) }
+            : { cpu: '0', memory: '0' },
+      })),
+    };
+    this.metricObjects.set(pod, { tMs: usage.tMs, object });
+    return object;
   }
 
   nodeMetrics(): Promise<NodeMetric[]> {

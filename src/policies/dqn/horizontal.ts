@@ -8,7 +8,7 @@
  * Documented in docs/policies.md.
  */
 import type { WorkloadObservation } from '../../core/workload.js';
-import { slope, summarizeUsage } from '../usage.js';
+import { slope, summarizeUsage, type UsageSummary } from '../usage.js';
 
 /** How many past decisions the features look back over (seed 002 uses a window of 5). */
 export const HISTORY = 5;
@@ -63,6 +63,8 @@ export interface HorizontalState {
   peak: number;
   /** Why demand cannot be measured although pods have metrics: a container without a CPU request. */
   unmeasurable?: string;
+  /** The usage the state was read from. */
+  usage: UsageSummary;
 }
 
 const clip = (x: number, lo: number, hi: number) =>
@@ -87,40 +89,47 @@ export function horizontalState(
   const h = history.demand;
   const last = h[h.length - 1] ?? 0;
   const at = (k: number) => h[Math.max(0, h.length - 1 - k)] ?? last;
-  const recent = h.slice(-HISTORY);
-  const trend = recent.length >= 2 ? slope(recent) : 0;
-  const peak = h.length > 0 ? Math.max(...h) : 0;
-  const active = o.pods.filter(
-    (p) => !p.deleting && p.phase !== 'Failed' && p.phase !== 'Succeeded',
-  );
-  const ready = active.filter((p) => p.ready).length;
-  const starting = active.length - ready;
-  const missing = active.filter((p) => p.ready && !p.usage).length;
-  const features = Float32Array.from([
-    clip(last / replicas, 0, 3),
-    clip(at(1) / replicas, 0, 3),
-    clip(at(2) / replicas, 0, 3),
-    clip(at(3) / replicas, 0, 3),
-    clip(at(4) / replicas, 0, 3),
-    clip(trend / Math.max(last, 0.5), -1, 1),
-    clip(peak / replicas, 0, 3),
-    clip(ready / replicas, 0, 2),
-    clip(starting / replicas, 0, 2),
-    clip(usage.cpuOfLimit ?? 0, 0, 2),
-    clip(Math.log(replicas + 1) / Math.log(Math.max(2, maxReplicas) + 1), 0, 1.5),
-    clip(missing / replicas, 0, 1),
-  ]);
+  const trend = h.length >= 2 ? slope(h.length > HISTORY ? h.slice(-HISTORY) : h) : 0;
+  let peak = 0;
+  for (const d of h) if (d > peak) peak = d;
+  // Pods that count (not being deleted, not finished): ready, starting, ready without metrics.
+  let active = 0;
+  let ready = 0;
+  let missing = 0;
+  for (const p of o.pods) {
+    if (p.deleting || p.phase === 'Failed' || p.phase === 'Succeeded') continue;
+    active++;
+    if (!p.ready) continue;
+    ready++;
+    if (!p.usage) missing++;
+  }
+  const starting = active - ready;
+  const features = new Float32Array(HORIZONTAL_FEATURES.length);
+  features[0] = clip(last / replicas, 0, 3);
+  for (let k = 1; k <= 4; k++) features[k] = clip(at(k) / replicas, 0, 3);
+  features[5] = clip(trend / Math.max(last, 0.5), -1, 1);
+  features[6] = clip(peak / replicas, 0, 3);
+  features[7] = clip(ready / replicas, 0, 2);
+  features[8] = clip(starting / replicas, 0, 2);
+  features[9] = clip(usage.cpuOfLimit ?? 0, 0, 2);
+  features[10] = clip(Math.log(replicas + 1) / Math.log(Math.max(2, maxReplicas) + 1), 0, 1.5);
+  features[11] = clip(missing / replicas, 0, 1);
   return {
     features,
     demand,
     trend,
     peak,
+    usage,
     ...(usage.cpuRequestMissing ? { unmeasurable: usage.cpuRequestMissing } : {}),
   };
 }
 
 /** The replica count an action asks for. */
-export function replicasForAction(action: number, current: number, state: HorizontalState): number {
+export function replicasForAction(
+  action: number,
+  current: number,
+  state: Pick<HorizontalState, 'demand' | 'trend' | 'peak'>,
+): number {
   if (state.demand === undefined) return current;
   const projected = state.demand + TREND_LEAD_STEPS * Math.max(0, state.trend);
   const target = action === 0 ? SAFE_MAX_UTILIZATION : HORIZONTAL_TARGETS[action - 1]!;

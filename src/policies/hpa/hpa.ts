@@ -70,36 +70,23 @@ export interface ReplicaCalculation {
   factors: string[];
 }
 
-/** GetResourceUtilizationRatio against the target: whole percent, as the controller computes it. */
-function utilizationRatio(
-  metrics: Map<string, number>,
-  requests: Map<string, number>,
-  target: number,
-): { ratio: number; utilization: number } {
-  const utilization = utilizationPercent(metrics, requests)?.percent ?? 0;
-  return { ratio: utilization / target, utilization };
-}
-
 /** GetResourceReplicas for CPU utilisation (replica_calculator.go). */
 export function calculateReplicas(o: WorkloadObservation, config: HpaConfig): ReplicaCalculation {
   const current = o.specReplicas;
-  const { readyPodCount, unready, missing, metrics, requests, missingRequest } = groupPods(
-    o,
-    'cpu',
-    config,
-  );
+  const g = groupPods(o, 'cpu', config);
   if (o.pods.length === 0) return { reason: 'no pods returned by selector', factors: ['no_pods'] };
-  if (metrics.size === 0)
+  if (g.readyPodCount === 0)
     return {
       reason: 'did not receive metrics for targeted pods (pods might be unready)',
       factors: ['no_metrics'],
     };
-  if (missingRequest) return { reason: missingRequest, factors: ['missing_requests'] };
+  if (g.missingRequest) return { reason: g.missingRequest, factors: ['missing_requests'] };
   const target = config.targetCpuUtilization;
   const within = (r: number) => 1 - config.tolerance <= r && r <= 1 + config.tolerance;
-  const { ratio: usageRatio, utilization } = utilizationRatio(metrics, requests, target);
-  const scaleUpWithUnready = unready.length > 0 && usageRatio > 1;
-  if (!scaleUpWithUnready && missing.length === 0) {
+  const utilization = utilizationPercent(g.used, g.requested) ?? 0;
+  const usageRatio = utilization / target;
+  const scaleUpWithUnready = g.unreadyCount > 0 && usageRatio > 1;
+  if (!scaleUpWithUnready && g.missingCount === 0) {
     if (within(usageRatio)) {
       return {
         replicas: current,
@@ -109,25 +96,33 @@ export function calculateReplicas(o: WorkloadObservation, config: HpaConfig): Re
       };
     }
     return {
-      replicas: Math.ceil(usageRatio * readyPodCount),
+      replicas: Math.ceil(usageRatio * g.readyPodCount),
       utilization,
-      reason: `utilization ${utilization}% against a ${target}% target over ${readyPodCount} ready pods`,
+      reason: `utilization ${utilization}% against a ${target}% target over ${g.readyPodCount} ready pods`,
       factors: [usageRatio > 1 ? 'cpu_above_target' : 'cpu_below_target'],
     };
   }
   const factors: string[] = [];
-  if (missing.length > 0) {
+  let used = g.used;
+  let requested = g.requested;
+  let counted = g.readyPodCount;
+  if (g.missingCount > 0) {
     factors.push('missing_metrics');
     // On a scale-down, pods without metrics count as using 100 % (or the target, if higher); on a scale-up, 0 %.
-    const fallback = usageRatio < 1 ? Math.max(100, target) / 100 : 0;
-    if (usageRatio !== 1)
-      for (const name of missing) metrics.set(name, (requests.get(name) ?? 0) * fallback);
+    if (usageRatio !== 1) {
+      const fallback = usageRatio < 1 ? Math.max(100, target) / 100 : 0;
+      used += g.missingRequested * fallback;
+      requested += g.missingRequested;
+      counted += g.missingCount;
+    }
   }
   if (scaleUpWithUnready) {
     factors.push('unready_pods');
-    for (const name of unready) metrics.set(name, 0);
+    // Unready pods count as using nothing.
+    requested += g.unreadyRequested;
+    counted += g.unreadyCount;
   }
-  const { ratio: newRatio } = utilizationRatio(metrics, requests, target);
+  const newRatio = (utilizationPercent(used, requested) ?? 0) / target;
   if (within(newRatio) || (usageRatio < 1 && newRatio > 1) || (usageRatio > 1 && newRatio < 1)) {
     return {
       replicas: current,
@@ -137,7 +132,7 @@ export function calculateReplicas(o: WorkloadObservation, config: HpaConfig): Re
       factors: [...factors, 'within_tolerance'],
     };
   }
-  const newReplicas = Math.ceil(newRatio * metrics.size);
+  const newReplicas = Math.ceil(newRatio * counted);
   if ((newRatio < 1 && newReplicas > current) || (newRatio > 1 && newReplicas < current)) {
     return {
       replicas: current,
@@ -149,7 +144,7 @@ export function calculateReplicas(o: WorkloadObservation, config: HpaConfig): Re
   return {
     replicas: newReplicas,
     utilization,
-    reason: `utilization ${utilization}% against a ${target}% target, counting ${missing.length} pods without metrics and ${unready.length} not ready`,
+    reason: `utilization ${utilization}% against a ${target}% target, counting ${g.missingCount} pods without metrics and ${g.unreadyCount} not ready`,
     factors: [...factors, newRatio > 1 ? 'cpu_above_target' : 'cpu_below_target'],
   };
 }
@@ -287,9 +282,11 @@ export class HpaPolicy implements ScalingPolicy {
     if (stabilized > down) stabilized = down;
     if (stabilized !== desired)
       factors.push(stabilized > desired ? 'scale_down_stabilized' : 'scale_up_stabilized');
-    // Keep what the longest window still needs.
+    // Keep what the longest window still needs (in place: this runs for every workload, every sync).
     const keepAfter = Math.min(upCutoff, downCutoff);
-    s.recommendations = s.recommendations.filter((r) => r.timeMs > keepAfter);
+    let kept = 0;
+    for (const r of s.recommendations) if (r.timeMs > keepAfter) s.recommendations[kept++] = r;
+    s.recommendations.length = kept;
     s.recommendations.push({ value: desired, timeMs: now });
 
     if (stabilized > current) {
