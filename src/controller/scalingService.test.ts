@@ -122,6 +122,42 @@ describe('ScalingService', () => {
     expect(sim.events.map((e) => e.event.reason)).toEqual(['QpilotPodDeleted']);
   });
 
+  it('takes over its predecessor’s cooldowns when it becomes the leader', async () => {
+    const { sim, clock, log } = service();
+    let leads = false;
+    const standby = new ScalingService({
+      cluster: sim,
+      clock,
+      settings: { ...DEFAULT_SETTINGS, autoScaleEnabled: false, dryRun: false, policy: 'static:1' },
+      policy: servingPolicies(undefined),
+      log,
+      leadership: { isLeader: () => leads, holder: () => 'other' },
+    });
+    // Meanwhile the leader (another instance, the same store) scaled web.
+    const leader = new ScalingService({
+      cluster: sim,
+      clock,
+      settings: { ...DEFAULT_SETTINGS, autoScaleEnabled: false, dryRun: false, policy: 'static:3' },
+      policy: servingPolicies(undefined),
+      log,
+    });
+    expect((await leader.autoscaler.processWorkload('default', 'web')).record?.outcome).toBe(
+      'in_progress',
+    );
+    leads = true;
+    // The new leader would scale down at once, but the store says web changed a moment ago.
+    const r = await standby.autoscaler.processWorkload('default', 'web');
+    expect(r).toMatchObject({ status: 'skipped', reason: 'in_progress' });
+    for (let i = 0; i < 40; i++) {
+      clock.advance(1000);
+      await standby.actuator.poll();
+    }
+    expect((await standby.autoscaler.processWorkload('default', 'web')).reason).toBe(
+      'cooldown_period',
+    );
+    expect((await sim.getWorkload('default', 'web')).spec?.replicas).toBe(3);
+  });
+
   it('applies a configuration whole or not at all', () => {
     const { s } = service();
     expect(() => s.configure({ dry_run: false, scale_factor: 7 })).toThrow('scale_factor');

@@ -105,6 +105,51 @@ describe('POST /scale/pod/:namespace/:pod', () => {
 });
 
 describe('POST /scale/all', () => {
+  it('issues twelve scale-ups at once and answers before any of their 30 s startups', async () => {
+    t = await simApp({ settings: { policy: 'static:3', dryRun: false } });
+    t.sim.addNode({ name: 'node-3', cpu: '16', memory: '64Gi' });
+    for (let i = 0; i < 12; i++)
+      t.sim.createDeployment({
+        name: `svc-${i}`,
+        replicas: 1,
+        containers: [{ name: 'app', requests: { cpu: '100m', memory: '64Mi' } }],
+        model: { startupDelayMs: 30_000 },
+      });
+    t.advance(60_000);
+    const started = t.clock.now();
+    const res = await t.app.inject({ method: 'POST', url: '/scale/all' });
+    // Answered with the clock standing still: nothing waited for a pod to start.
+    expect(t.clock.now()).toBe(started);
+    const results = res.json<{
+      results: { workload: string; outcome: string; decision_id: number }[];
+    }>().results;
+    const svc = results.filter((r) => r.workload.startsWith('svc-'));
+    expect(svc).toHaveLength(12);
+    expect(new Set(svc.map((r) => r.outcome))).toEqual(new Set(['in_progress']));
+    for (let i = 0; i < 12; i++)
+      expect((await t.sim.getWorkload('default', `svc-${i}`)).spec?.replicas).toBe(3);
+    // Each outcome is recorded when its rollout finishes.
+    for (let s = 0; s < 25; s++) {
+      t.advance(1000);
+      await t.scaling.actuator.poll();
+    }
+    const early = (await t.app.inject(`/decisions/${svc[0]!.decision_id}`)).json<{
+      decision: { outcome: string };
+    }>();
+    expect(early.decision.outcome).toBe('in_progress');
+    for (let s = 0; s < 15; s++) {
+      t.advance(1000);
+      await t.scaling.actuator.poll();
+    }
+    for (const r of svc) {
+      const d = (await t.app.inject(`/decisions/${r.decision_id}`)).json<{
+        decision: { outcome: string; settled_at: string };
+      }>().decision;
+      expect(d.outcome, r.workload).toBe('applied');
+      expect(Date.parse(d.settled_at) - started).toBeGreaterThanOrEqual(30_000);
+    }
+  });
+
   it('processes every workload and says why the others were skipped', async () => {
     t = await simApp({ settings: { policy: 'hpa' } });
     t.sim.createDeployment({
