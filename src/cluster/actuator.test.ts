@@ -1,3 +1,4 @@
+import { untilSettled } from './testing/untilSettled.js';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/clock.js';
 import type {
@@ -51,17 +52,7 @@ function setup(options: { inPlaceResize?: boolean; log?: MemoryDecisionLog } = {
     verifyTimeoutMs: 120_000,
     observer: { settled: (r) => settled.push(r) },
   });
-  /** Polls and moves the clock a second at a time until `p` resolves. */
-  const until = async <T>(p: Promise<T>): Promise<T> => {
-    let done = false;
-    void p.finally(() => (done = true));
-    for (let i = 0; i < 1000 && !done; i++) {
-      await actuator.poll();
-      await new Promise((r) => setImmediate(r));
-      if (!done) clock.advance(1000);
-    }
-    return p;
-  };
+  const until = <T>(p: Promise<T>): Promise<T> => untilSettled(clock, actuator, p);
   return { clock, sim, rec, log, actuator, until, settled };
 }
 

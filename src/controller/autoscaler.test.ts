@@ -1,3 +1,4 @@
+import { untilSettled } from '../cluster/testing/untilSettled.js';
 import { describe, expect, it } from 'vitest';
 import { Actuator } from '../cluster/actuator.js';
 import type { ClusterClient } from '../cluster/clusterClient.js';
@@ -70,17 +71,7 @@ function setup(
     policyStates: stores.states,
     onError: (_ns, name, err) => errors.push(`${name}: ${(err as Error).message}`),
   });
-  /** Polls the changes in flight and moves the clock until `p` resolves. */
-  const until = async <T>(p: Promise<T>): Promise<T> => {
-    let done = false;
-    void p.finally(() => (done = true));
-    for (let i = 0; i < 1000 && !done; i++) {
-      await actuator.poll();
-      await new Promise((r) => setImmediate(r));
-      if (!done) clock.advance(1000);
-    }
-    return p;
-  };
+  const until = <T>(p: Promise<T>): Promise<T> => untilSettled(clock, actuator, p);
   return {
     clock,
     sim,

@@ -482,15 +482,14 @@ export class Autoscaler {
   }
 
   status() {
+    const changes = this.deps.actuator.inFlightChanges();
     return {
       running: this.loop !== undefined,
       cycles: this.cycles,
       lastCycle: this.lastCycle,
-      inFlight: [
-        ...this.deps.actuator.inFlightChanges().map((f) => f.workload),
-        ...[...this.processing].filter((k) => !this.deps.actuator.changeInFlight(...splitKey(k))),
-      ],
-      changes: this.deps.actuator.inFlightChanges(),
+      // Workloads being decided now, or whose change is rolling out.
+      inFlight: [...new Set([...this.processing, ...changes.map((f) => f.workload)])],
+      changes,
       failing: [...this.failures.entries()].map(([workload, f]) => ({
         workload,
         failures: f.count,

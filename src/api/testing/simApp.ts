@@ -1,4 +1,5 @@
 /** A small simulated cluster behind a built app, for route tests. */
+import { untilSettled } from '../../cluster/testing/untilSettled.js';
 import type { FastifyInstance } from 'fastify';
 import type { ClusterClient } from '../../cluster/clusterClient.js';
 import { SimCluster } from '../../cluster/sim/simCluster.js';
@@ -111,16 +112,7 @@ export async function simApp(
       clock.advance(ms);
       sim.sync();
     },
-    settle: async (p) => {
-      let done = false;
-      void p.finally(() => (done = true));
-      for (let i = 0; i < 3600 && !done; i++) {
-        await new Promise((r) => setImmediate(r));
-        await scaling.actuator.poll();
-        if (!done) clock.advance(1000);
-      }
-      return p;
-    },
+    settle: (p) => untilSettled(clock, scaling.actuator, p),
   };
 }
 
