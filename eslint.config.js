@@ -62,6 +62,57 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: ['../*', '!./*'] }] },
   },
   {
+    // Layers point down (core → cluster → policies → controller → api → cli): the cluster
+    // layer, the store and the evaluator never reach up.
+    files: ['src/cluster/**'],
+    ignores: ['**/*.test.ts', 'src/**/testing/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            '**/controller/**',
+            '**/api/**',
+            '**/cli/**',
+            '**/store/**',
+            '**/policies/**',
+            '**/eval/**',
+            '**/rl/**',
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/store/**'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            '**/cluster/**',
+            '**/controller/**',
+            '**/api/**',
+            '**/cli/**',
+            '**/policies/**',
+            '**/eval/**',
+            '**/rl/**',
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/eval/**', 'src/rl/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['**/controller/**', '**/api/**', '**/cli/**'] },
+      ],
+    },
+  },
+  {
     files: ['src/policies/**'],
     rules: {
       'no-restricted-imports': [

@@ -9,24 +9,10 @@
 import type { Clock } from '../core/clock.js';
 import { type Loop, runLoop } from '../core/loop.js';
 import { isQpError, QpError } from '../core/errors.js';
+import type { LeaseRecord, LeaseStore } from '../cluster/leases.js';
 import type { Leadership } from './scalingService.js';
 
-export interface LeaseRecord {
-  holderIdentity?: string;
-  leaseDurationSeconds: number;
-  acquireTimeMs?: number;
-  renewTimeMs?: number;
-  leaseTransitions: number;
-  /** Opaque version for optimistic concurrency. */
-  resourceVersion?: string;
-}
-
-/** Where the Lease lives; a write with a stale resourceVersion fails with QP_ERR_CONFLICT. */
-export interface LeaseStore {
-  get(): Promise<LeaseRecord | undefined>;
-  create(record: LeaseRecord): Promise<LeaseRecord>;
-  update(record: LeaseRecord): Promise<LeaseRecord>;
-}
+export type { LeaseRecord, LeaseStore } from '../cluster/leases.js';
 
 export interface ElectorOptions {
   identity: string;

@@ -1,6 +1,6 @@
 /** The leader-election Lease in a real cluster (coordination.k8s.io/v1). */
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
-import type { LeaseRecord, LeaseStore } from '../../controller/leaderElector.js';
+import type { LeaseRecord, LeaseStore } from '../leases.js';
 import { isQpError } from '../../core/errors.js';
 import { kubeCall } from './errors.js';
 import { kubeApiConfiguration } from './kubeCluster.js';
