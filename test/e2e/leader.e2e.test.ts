@@ -68,6 +68,16 @@ async function leaderOf(instances: ServeProcess[]) {
   return leaders.length === 1 ? instances[states.indexOf(leaders[0]!)] : undefined;
 }
 
+/** Kills the leader without releasing its Lease, and waits for the standby to take it. */
+async function failOver(leader: ServeProcess, standby: ServeProcess): Promise<void> {
+  leader.child.kill('SIGKILL');
+  await eventually(
+    'the standby to lead',
+    async () => ((await standby.get('/autoscale/status')).body.leader === true ? true : undefined),
+    30_000,
+  );
+}
+
 const replicas = async (name = 'web') =>
   (await adminApis().apps.readNamespacedDeployment({ name, namespace })).spec?.replicas;
 
@@ -106,13 +116,7 @@ describe('leader election', () => {
     expect(String(refused.body.error)).toContain('standby');
 
     // The leader dies without releasing the Lease.
-    leader.child.kill('SIGKILL');
-    await eventually(
-      'the standby to lead',
-      async () =>
-        (await standby.get('/autoscale/status')).body.leader === true ? true : undefined,
-      30_000,
-    );
+    await failOver(leader, standby);
     // And it acts: a replica count changed behind its back is brought back to 3.
     kubectlOk(['-n', namespace, 'scale', 'deployment/web', '--replicas=1']);
     await eventually('web back at 3 replicas', async () =>
@@ -165,13 +169,7 @@ describe('leader election', () => {
       return d.some((x) => x.workload === 'cool' && x.outcome === 'cooldown') ? true : undefined;
     };
     await eventually('the leader to hold cool in its cooldown', () => held(leader), 30_000);
-    leader.child.kill('SIGKILL');
-    await eventually(
-      'the standby to lead',
-      async () =>
-        (await standby.get('/autoscale/status')).body.leader === true ? true : undefined,
-      30_000,
-    );
+    await failOver(leader, standby);
     // The new leader knows the cooldown from the store: it holds cool too, and waits it out.
     await eventually('the new leader to hold cool', async () => {
       const d = (await standby.get('/decisions?limit=20')).body.decisions as {
