@@ -1,7 +1,7 @@
 /** Kubernetes objects in the shapes the seeds' APIs show them. */
 import type { PodMetric, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { podAccounting } from '../cluster/podResources.js';
-import { isPodReady, podDisplayStatus } from '../cluster/podStatus.js';
+import { isPodReady, isPodRunning, podDisplayStatus } from '../cluster/podStatus.js';
 import { metricUsage, workloadObservation } from '../cluster/workloadReading.js';
 import { MIB } from '../core/units.js';
 
@@ -96,9 +96,7 @@ export function deploymentPodView(
     cpu_utilization_unavailable: o.utilization.cpuUnavailable ?? null,
     cpu_usage_cores: cpu ? round(cpu.usage / 1000) : null,
     memory_usage_mb: memory ? round(memory.usage / MIB, 2) : null,
-    running_pods: pods.filter(
-      (p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp,
-    ).length,
+    running_pods: pods.filter(isPodRunning).length,
     ready_pods: pods.filter(isPodReady).length,
     total_pods: pods.length,
     desired_pods: dep.spec?.replicas ?? 0,

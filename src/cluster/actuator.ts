@@ -34,6 +34,7 @@ import {
   listAll,
 } from './clusterClient.js';
 import { containerResources } from './podResources.js';
+import { isPodRunning } from './podStatus.js';
 import { formatCpu, formatMemory } from './quantity.js';
 import { selectorFromMatchLabels } from './selectors.js';
 
@@ -90,13 +91,10 @@ export interface InFlightView {
   description: string;
 }
 
-type Check =
-  | { state: 'waiting'; why: string }
-  | { state: 'done'; why: string }
-  | {
-      state: 'superseded' | 'failed';
-      why: string;
-    };
+interface Check {
+  state: 'waiting' | 'done' | 'superseded' | 'failed';
+  why: string;
+}
 
 interface InFlight {
   key: string;
@@ -105,7 +103,6 @@ interface InFlight {
   deadlineMs: number;
   resolve: (r: DecisionRecord) => void;
   done: Promise<DecisionRecord>;
-  lastWhy: string;
 }
 
 const DEFAULT_VERIFY_TIMEOUT_MS = 120_000;
@@ -173,8 +170,6 @@ function podHasTargets(pod: V1Pod, targets: readonly ContainerResources[]): bool
     );
   });
 }
-
-const isRunningPod = (p: V1Pod) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp;
 
 /** A rollout is done when the controller saw the latest spec and every pod is current and Ready. */
 function rolloutState(dep: V1Deployment): { done: boolean; why: string } {
@@ -291,19 +286,7 @@ export class Actuator {
     const key = flightKey(record.decision);
     const earlier = this.inFlight.get(key);
     if (earlier) await this.finish(earlier, 'superseded', `superseded by decision #${record.id}`);
-    const inProgress = await this.settle(record, 'in_progress', `${made}; verifying`);
-    let resolve!: (r: DecisionRecord) => void;
-    const done = new Promise<DecisionRecord>((r) => (resolve = r));
-    const now = this.deps.clock.now();
-    this.inFlight.set(key, {
-      key,
-      record: { ...inProgress, message: made },
-      startedMs: record.timeMs,
-      deadlineMs: Math.max(now, record.timeMs + this.verifyTimeoutMs),
-      resolve,
-      done,
-      lastWhy: '',
-    });
+    const { inProgress, done } = await this.follow(record, made);
     await this.announce(record.decision, {
       type: 'Normal',
       reason: EVENT_REASON[record.decision.kind],
@@ -341,7 +324,7 @@ export class Actuator {
     const targets = d.pod
       ? [await cluster.getPod(d.namespace, d.pod)]
       : (await this.podsOf(d.namespace, d.name)).filter(
-          (p) => isRunningPod(p) && !podHasTargets(p, d.containers),
+          (p) => isPodRunning(p) && !podHasTargets(p, d.containers),
         );
     const resized: string[] = [];
     for (const pod of targets) {
@@ -420,7 +403,7 @@ export class Actuator {
     const pods = d.pod
       ? [await this.deps.cluster.getPod(d.namespace, d.pod)]
       : await this.podsOf(d.namespace, d.name);
-    for (const p of pods.filter(isRunningPod)) {
+    for (const p of pods.filter(isPodRunning)) {
       const resizing = p.status?.conditions?.find(
         (c) => c.type === 'PodResizePending' || c.type === 'PodResizeInProgress',
       );
@@ -448,7 +431,6 @@ export class Actuator {
     for (const f of [...this.inFlight.values()]) {
       const c = await this.check(f.record);
       if (this.inFlight.get(f.key) !== f) continue;
-      f.lastWhy = c.why;
       const waited = Math.round((this.deps.clock.now() - f.startedMs) / 1000);
       if (c.state === 'done')
         await this.finish(f, 'applied', `${f.record.message}; done after ${waited} s`);
@@ -536,23 +518,34 @@ export class Actuator {
   }
 
   private async trackResumed(r: DecisionRecord): Promise<void> {
-    const key = flightKey(r.decision);
     const message =
       r.outcome === 'in_progress'
         ? r.message.replace(/; verifying$/, '')
         : `${describeDecision(r.decision)} (made before qpilot stopped)`;
-    const inProgress = await this.settle(r, 'in_progress', `${message}; verifying`);
-    let resolve!: (x: DecisionRecord) => void;
-    const done = new Promise<DecisionRecord>((res) => (resolve = res));
+    await this.follow(r, message);
+  }
+
+  /**
+   * Records a made change as in progress and puts it among the changes in flight; `made` says
+   * what was done, in words. Its rollout gets the verification timeout from when it was decided.
+   */
+  private async follow(
+    record: DecisionRecord,
+    made: string,
+  ): Promise<{ inProgress: DecisionRecord; done: Promise<DecisionRecord> }> {
+    const key = flightKey(record.decision);
+    const inProgress = await this.settle(record, 'in_progress', `${made}; verifying`);
+    let resolve!: (r: DecisionRecord) => void;
+    const done = new Promise<DecisionRecord>((r) => (resolve = r));
     this.inFlight.set(key, {
       key,
-      record: { ...inProgress, message },
-      startedMs: r.timeMs,
-      deadlineMs: r.timeMs + this.verifyTimeoutMs,
+      record: { ...inProgress, message: made },
+      startedMs: record.timeMs,
+      deadlineMs: Math.max(this.deps.clock.now(), record.timeMs + this.verifyTimeoutMs),
       resolve,
       done,
-      lastWhy: '',
     });
+    return { inProgress, done };
   }
 
   /** Whether the cluster shows the change of a pending record. */
@@ -570,7 +563,7 @@ export class Actuator {
           const pods = d.pod
             ? [await cluster.getPod(d.namespace, d.pod)]
             : await this.podsOf(d.namespace, d.name);
-          const running = pods.filter(isRunningPod);
+          const running = pods.filter(isPodRunning);
           return running.length > 0 && running.some((p) => podHasTargets(p, d.containers));
         }
         case 'pod_deletion': {

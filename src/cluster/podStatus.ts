@@ -13,6 +13,11 @@ export function podDisplayStatus(pod: V1Pod): string {
   return pod.status?.phase ?? 'Unknown';
 }
 
+/** Running and not being deleted: a pod that serves and whose resources count. */
+export function isPodRunning(pod: V1Pod): boolean {
+  return pod.status?.phase === 'Running' && !pod.metadata?.deletionTimestamp;
+}
+
 export function isPodReady(pod: V1Pod): boolean {
   return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }

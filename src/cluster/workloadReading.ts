@@ -13,7 +13,7 @@ import type { PodObservation, WorkloadObservation } from '../core/workload.js';
 import { type ClusterClient, listAll } from './clusterClient.js';
 import { deploymentNameOfPod } from './owner.js';
 import { podAccounting, templateAccounting } from './podResources.js';
-import { podDisplayStatus } from './podStatus.js';
+import { isPodRunning, podDisplayStatus } from './podStatus.js';
 import { parseCpu, parseMemory } from './quantity.js';
 import { selectorFromMatchLabels } from './selectors.js';
 
@@ -144,8 +144,6 @@ function podPart(pod: V1Pod): Omit<PodObservation, 'usage'> {
   };
 }
 
-const isRunning = (p: V1Pod) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp;
-
 export function workloadObservation(
   dep: V1Deployment,
   pods: V1Pod[],
@@ -158,7 +156,7 @@ export function workloadObservation(
     : metrics;
   // What a new pod of the template gets: the API server defaults requests from limits on pods.
   const template = templateAccounting(dep.spec?.template?.spec, dep.metadata);
-  const running = pods.find(isRunning);
+  const running = pods.find(isPodRunning);
   const observed = pods.map((p) => podObservation(p, byName.get(p.metadata?.name ?? '')));
   return {
     namespace: dep.metadata?.namespace ?? '',
