@@ -91,7 +91,7 @@ describe('qpilot evaluate', () => {
       {
         trace: ['reddit-2015-03'],
         policy: 'hpa',
-        hpaSweep: true,
+        hpaSweep: '50:90:10',
         duration: '3h',
         plot: join(dir, 'out.svg'),
       },
@@ -154,6 +154,76 @@ describe('qpilot evaluate', () => {
   });
 });
 
+describe('qpilot evaluate on workload profiles', () => {
+  it('runs each profile with several seeds and labels results with the profile and its knee', async () => {
+    const t = io();
+    await runEvaluation(
+      {
+        trace: ['reddit-2015-03'],
+        policy: 'hpa:60,hpa:80,static:3',
+        workload: ['default', 'tight-slo'],
+        seeds: '1,2',
+        start: '12d',
+        duration: '2h',
+        peakRps: '300',
+        json: true,
+      },
+      t.cli,
+    );
+    const out = JSON.parse(t.out()) as JsonOut & {
+      traces: {
+        workload: string;
+        kneeUtilization: number;
+        verdicts: { policy: string; outcome: string; text: string }[];
+        results: { seeds?: { seed: string }[]; worstSloViolationPct?: number }[];
+      }[];
+    };
+    expect(out.traces.map((x) => x.workload)).toEqual(['default', 'tight-slo']);
+    const [home, tight] = out.traces;
+    expect(home!.kneeUtilization).toBeCloseTo(0.834, 2);
+    expect(tight!.kneeUtilization).toBeCloseTo(0.5, 2);
+    for (const r of home!.results) {
+      expect(r.seeds!.map((s) => s.seed)).toEqual(['1', '2']);
+      expect(r.worstSloViolationPct).toBeGreaterThanOrEqual(r.sloViolationPct);
+    }
+    // Where latency breaks at 50 % CPU, an HPA at 80 % (and 60 %) violates the SLO: the same
+    // policy that keeps the home workload's SLO misses this one's.
+    const at = (x: (typeof out.traces)[number], p: string) =>
+      x.results.find((r) => r.policy === p)!;
+    expect(at(home!, 'hpa-80').sloViolationPct).toBeLessThan(at(tight!, 'hpa-80').sloViolationPct);
+    expect(at(tight!, 'hpa-80').sloViolationPct).toBeGreaterThan(50);
+    // The verdicts judge learned policies only: none ran here.
+    expect(tight!.verdicts).toEqual([]);
+  });
+
+  it('names what is wrong with a profile', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qpilot-profile-'));
+    const failure = async (profile: unknown) => {
+      const file = join(dir, 'p.json');
+      writeFileSync(file, JSON.stringify(profile));
+      try {
+        await runEvaluation({ trace: ['worldcup98'], policy: 'hpa', workload: [file] }, io().cli);
+      } catch (e) {
+        if (isQpError(e)) return e.message;
+        throw e;
+      }
+      throw new Error('expected a failure');
+    };
+    const good = JSON.parse(readFileSync(join(ROOT, 'profiles', 'default.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(await failure({ ...good, cpu: 'lots' })).toMatch(/workload profile p: .*lots/);
+    expect(await failure({ ...good, sloLatencyMs: 15 })).toMatch(/cannot meet a p95 of 15 ms/);
+    expect(await failure({ ...good, colour: 'blue' })).toMatch(/unknown field "colour"/);
+    const { startupDelayMs: _s, ...missing } = good;
+    expect(await failure(missing)).toMatch(/missing field "startupDelayMs"/);
+    await expect(
+      runEvaluation({ trace: ['worldcup98'], policy: 'hpa', workload: ['nosuch'] }, io().cli),
+    ).rejects.toThrow(/no bundled workload profile "nosuch" \(bundled: default, /);
+  });
+});
+
 describe('evaluate options', () => {
   it('parses durations with units', () => {
     expect(parseDuration('7d')).toBe(7 * 86_400);
@@ -164,7 +234,7 @@ describe('evaluate options', () => {
   });
 
   it('adds the sweep without repeating a target that was asked for', () => {
-    const specs = policySpecs({ policy: 'hpa:80,oracle', hpaSweep: true });
+    const specs = policySpecs({ policy: 'hpa:80,oracle', hpaSweep: '50:90:10' });
     expect(specs.map((s) => `${s.name}${s.arg ? ':' + s.arg : ''}`)).toEqual([
       'hpa:80',
       'oracle',
@@ -173,5 +243,12 @@ describe('evaluate options', () => {
       'hpa:70',
       'hpa:90',
     ]);
+    // The default grid is an expert's: every 2 points from 20 % to 92 %.
+    const fine = policySpecs({ policy: 'oracle', hpaSweep: true }).slice(1);
+    expect(fine).toHaveLength(37);
+    expect(fine[0]).toEqual({ name: 'hpa', arg: '20' });
+    expect(fine[36]).toEqual({ name: 'hpa', arg: '92' });
+    expect(() => policySpecs({ policy: 'hpa', hpaSweep: '90:50:10' })).toThrow(/--hpa-sweep/);
+    expect(() => policySpecs({ policy: 'hpa', hpaSweep: '0x10:90:1' })).toThrow(/--hpa-sweep/);
   });
 });

@@ -298,7 +298,20 @@ export function buildProgram(io: CliIo, onServe?: (server: RunningServer) => voi
       'comma-separated: hpa, hpa:80, vpa, static:4, oracle, dqn, dqn-vertical',
       'hpa,dqn,oracle',
     )
-    .option('--hpa-sweep', 'add the HPA at 50, 60, 70, 80 and 90 % targets')
+    .option(
+      '--hpa-sweep [from:to:step]',
+      'add the HPA at every target of this grid, in % (default 20:92:2)',
+    )
+    .option(
+      '--workload <profiles...>',
+      'workload profiles: bundled names (profiles/*.json) or JSON files (default: default)',
+    )
+    .option('--seeds <list>', 'run each policy once per seed (1,2,3) and report the spread')
+    .option(
+      '--slo-target <percent>',
+      'a policy meets the SLO when at most this % of intervals violate it, on every seed',
+      '0.5',
+    )
     .option('--json', "print EVALUATION.md's JSON object instead of a table")
     .option(
       '--plot <file.svg>',

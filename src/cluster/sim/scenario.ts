@@ -6,6 +6,7 @@
 import { Ajv } from 'ajv';
 import { Type, type Static } from 'typebox';
 import { invalidArgument } from '../../core/errors.js';
+import { describeSchemaIssue } from '../../core/schemaError.js';
 import type { Trace } from '../../traces/trace.js';
 import type { SimCluster } from './simCluster.js';
 
@@ -138,16 +139,7 @@ const validate = new Ajv({ allErrors: false, strict: false }).compile(ScenarioSc
 /** Checks a parsed scenario file, naming the first field that is wrong. */
 export function parseScenario(value: unknown, source: string): Scenario {
   if (validate(value)) return value;
-  const e = validate.errors?.[0];
-  const path = (e?.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.') || '(top level)';
-  const params = (e?.params ?? {}) as Record<string, unknown>;
-  const detail =
-    typeof params.additionalProperty === 'string'
-      ? `unknown field "${params.additionalProperty}"`
-      : typeof params.missingProperty === 'string'
-        ? `missing field "${params.missingProperty}"`
-        : (e?.message ?? 'invalid');
-  throw invalidArgument(`scenario ${source}: ${path}: ${detail}`);
+  throw invalidArgument(`scenario ${source}: ${describeSchemaIssue(validate.errors?.[0])}`);
 }
 
 /** Three nodes of 4 CPU and 16 GiB, three Deployments replaying the bundled public traces. */
