@@ -90,7 +90,7 @@ export async function decisions(): Promise<void> {
   const rng = new Rng(2);
   for (let i = 0; i < 10_000; i++) {
     const s = Float32Array.from({ length: spec.stateDim }, () => rng.next());
-    buffer.add(s, [rng.int(0, 8)], [-rng.next()], s, false);
+    buffer.add(s, [rng.int(0, 8)], [-rng.next()], s, 0.97);
   }
   for (let i = 0; i < 50; i++) dqn.train(buffer.sample(64, rng));
   const steps = 500;

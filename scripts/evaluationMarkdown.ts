@@ -1,65 +1,87 @@
 /**
  * Turns the JSON of `qpilot evaluate --hpa-sweep --json` into the tables of
  * docs/evaluation.md: npx tsx scripts/evaluationMarkdown.ts results.json…
- * The "best HPA" of a trace is the cheapest sweep target whose SLO violations are no higher
- * than the DQN's: the HPA a careful operator would have calibrated to the same service level.
+ * Per workload profile and trace, `dqn` against the cheapest HPA target of the sweep that
+ * meets the SLO (chosen with hindsight, as an expert calibrating per workload would), and
+ * against the oracle; the verdict is the one `qpilot evaluate` prints.
  */
 import { readFile } from 'node:fs/promises';
+import { type TraceResults, verdicts } from '../src/eval/report.js';
 
-interface Row {
-  policy: string;
-  costCoreHours: number;
-  sloViolationPct: number;
-  p95LatencyMs: number;
-  droppedPct: number;
-  scalingActions: number;
+// Files may hold different policies on the same traces (the HPA sweep once, dqn after each
+// retraining): results of one profile and trace are merged, a later file's policy winning.
+const merged = new Map<string, TraceResults>();
+let sloTargetPct = 0.5;
+for (const file of process.argv.slice(2)) {
+  const out = JSON.parse(await readFile(file, 'utf8')) as {
+    sloTargetPct?: number;
+    traces: TraceResults[];
+  };
+  sloTargetPct = out.sloTargetPct ?? sloTargetPct;
+  for (const t of out.traces) {
+    const key = `${t.workload ?? 'default'}/${t.trace}`;
+    const known = merged.get(key);
+    if (!known) merged.set(key, { ...t, results: [...t.results] });
+    else
+      known.results = [
+        ...known.results.filter((r) => !t.results.some((x) => x.policy === r.policy)),
+        ...t.results,
+      ];
+  }
 }
+const traces = [...merged.values()].map((t) => ({
+  ...t,
+  verdicts: verdicts(t.results, sloTargetPct),
+}));
 
-const traces: { trace: string; results: Row[] }[] = [];
-for (const file of process.argv.slice(2))
-  traces.push(...(JSON.parse(await readFile(file, 'utf8')) as { traces: typeof traces }).traces);
-
-const pct = (x: number) => `${x.toFixed(3)} %`;
-const core = (x: number) => x.toFixed(0);
+const pct = (x: number) => `${x.toFixed(2)} %`;
+const core = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 const ratio = (a: number, b: number) => `${(a / b).toFixed(3)}×`;
 
-const full: string[] = [
-  '| trace | policy | cost (core-h) | vs oracle | SLO violations | p95 (ms) | dropped | actions |',
-  '|---|---|---:|---:|---:|---:|---:|---:|',
-];
-const summary: string[] = [
-  "| trace | dqn: cost, violations | hpa 70 %: cost, violations | dqn / hpa 70 % | best HPA at dqn's SLO | dqn / best HPA | oracle | dqn / oracle |",
-  '|---|---|---|---:|---|---:|---:|---:|',
-];
-let passes = 0;
-const vsOracle: number[] = [];
-const vsBest: number[] = [];
+const byProfile = new Map<string, TraceResults[]>();
 for (const t of traces) {
-  const by = (p: string) => t.results.find((r) => r.policy === p);
-  const oracle = by('oracle');
-  for (const r of t.results)
-    full.push(
-      `| ${t.trace} | ${r.policy} | ${core(r.costCoreHours)} | ${oracle ? ratio(r.costCoreHours, oracle.costCoreHours) : '–'} | ${pct(r.sloViolationPct)} | ${r.p95LatencyMs.toFixed(0)} | ${pct(r.droppedPct)} | ${r.scalingActions} |`,
+  const k = t.workload ?? 'default';
+  byProfile.set(k, [...(byProfile.get(k) ?? []), t]);
+}
+
+const lines: string[] = [];
+const overall = { win: 0, loss: 0, tie: 0, none: 0 };
+for (const [profile, list] of byProfile) {
+  const knee = list[0]?.kneeUtilization;
+  lines.push(
+    `### ${profile}${knee !== undefined ? ` (latency meets the SLO up to ${(knee * 100).toFixed(0)} % CPU)` : ''}`,
+    '',
+    '| trace | dqn: cost, violations, actions | cheapest HPA meeting the SLO | dqn / that HPA | actions / its | hpa 70 %: cost, violations | oracle | dqn / oracle | verdict |',
+    '|---|---|---|---:|---:|---|---:|---:|---|',
+  );
+  const counts = { win: 0, loss: 0, tie: 0, none: 0 };
+  for (const t of list) {
+    const by = (p: string) => t.results.find((r) => r.policy === p);
+    const dqn = by('dqn');
+    const oracle = by('oracle');
+    const hpa70 = by('hpa') ?? by('hpa-70');
+    const v = t.verdicts?.find((x) => x.policy === 'dqn');
+    if (!dqn || !v) continue;
+    const best = v.bestHpa ? by(v.bestHpa) : undefined;
+    if (v.outcome === 'win') counts.win++;
+    else if (v.outcome === 'loss') counts.loss++;
+    else if (v.outcome === 'tie') counts.tie++;
+    else counts.none++;
+    lines.push(
+      `| ${t.trace} | ${core(dqn.costCoreHours)}, ${pct(dqn.sloViolationPct)}, ${dqn.scalingActions} | ${best ? `${best.policy}: ${core(best.costCoreHours)}, ${pct(best.sloViolationPct)}, ${best.scalingActions}` : 'none'} | ${best ? ratio(dqn.costCoreHours, best.costCoreHours) : '–'} | ${best && best.scalingActions > 0 ? ratio(dqn.scalingActions, best.scalingActions) : '–'} | ${hpa70 ? `${core(hpa70.costCoreHours)}, ${pct(hpa70.sloViolationPct)}` : '–'} | ${oracle ? core(oracle.costCoreHours) : '–'} | ${oracle ? ratio(dqn.costCoreHours, oracle.costCoreHours) : '–'} | ${v.outcome} |`,
     );
-  const dqn = by('dqn');
-  const hpa = by('hpa');
-  if (!dqn || !hpa || !oracle) continue;
-  const sweep = t.results.filter((r) => r.policy.startsWith('hpa'));
-  const meeting = sweep
-    .filter((r) => r.sloViolationPct <= dqn.sloViolationPct)
-    .sort((a, b) => a.costCoreHours - b.costCoreHours)[0];
-  if (dqn.sloViolationPct <= hpa.sloViolationPct && dqn.costCoreHours < hpa.costCoreHours) passes++;
-  vsOracle.push(dqn.costCoreHours / oracle.costCoreHours);
-  if (meeting) vsBest.push(dqn.costCoreHours / meeting.costCoreHours);
-  summary.push(
-    `| ${t.trace} | ${core(dqn.costCoreHours)}, ${pct(dqn.sloViolationPct)} | ${core(hpa.costCoreHours)}, ${pct(hpa.sloViolationPct)} | ${ratio(dqn.costCoreHours, hpa.costCoreHours)} | ${meeting ? `${meeting.policy === 'hpa' ? 'hpa-70' : meeting.policy}: ${core(meeting.costCoreHours)}, ${pct(meeting.sloViolationPct)}` : 'none meets it'} | ${meeting ? ratio(dqn.costCoreHours, meeting.costCoreHours) : '–'} | ${core(oracle.costCoreHours)} | ${ratio(dqn.costCoreHours, oracle.costCoreHours)} |`,
+  }
+  overall.win += counts.win;
+  overall.loss += counts.loss;
+  overall.tie += counts.tie;
+  overall.none += counts.none;
+  lines.push(
+    '',
+    `${profile}: dqn wins ${counts.win}, loses ${counts.loss}, ties ${counts.tie}, no verdict ${counts.none} (a policy meets the SLO when at most ${sloTargetPct} % of intervals violate it).`,
+    '',
   );
 }
-const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
-console.log(summary.join('\n'));
-console.log(
-  `\ndqn beats hpa at 70 % (no more violations, lower cost) on ${passes} of ${vsOracle.length} traces; ` +
-    `cost / oracle: mean ${mean(vsOracle).toFixed(3)}, range ${Math.min(...vsOracle).toFixed(3)}–${Math.max(...vsOracle).toFixed(3)}; ` +
-    `cost / best HPA at the same SLO: mean ${mean(vsBest).toFixed(3)}, range ${Math.min(...vsBest).toFixed(3)}–${Math.max(...vsBest).toFixed(3)} (${vsBest.length} traces where one meets it)\n`,
+lines.push(
+  `All profiles: dqn wins ${overall.win}, loses ${overall.loss}, ties ${overall.tie}, no verdict ${overall.none}.`,
 );
-console.log(full.join('\n'));
+console.log(lines.join('\n'));

@@ -170,12 +170,15 @@ describe('qpilot evaluate on workload profiles', () => {
       },
       t.cli,
     );
-    const out = JSON.parse(t.out()) as JsonOut & {
+    const out = JSON.parse(t.out()) as {
       traces: {
         workload: string;
         kneeUtilization: number;
         verdicts: { policy: string; outcome: string; text: string }[];
-        results: { seeds?: { seed: string }[]; worstSloViolationPct?: number }[];
+        results: (JsonOut['traces'][number]['results'][number] & {
+          seeds?: { seed: string }[];
+          worstSloViolationPct?: number;
+        })[];
       }[];
     };
     expect(out.traces.map((x) => x.workload)).toEqual(['default', 'tight-slo']);

@@ -41,6 +41,8 @@ export interface EvaluateFlags {
   seeds?: string;
   /** The share of intervals, in %, a policy may violate and still meet the SLO (verdicts). */
   sloTarget?: string;
+  /** false: policies see neither the workload's latency nor its SLO (--no-latency-signal). */
+  latencySignal?: boolean;
   json?: boolean;
   plot?: string;
   peakRps?: string;
@@ -158,6 +160,7 @@ interface EvaluationPlan {
   peakRps: number;
   durationSec?: number;
   startSec: number;
+  latencySignal: boolean;
 }
 
 function evaluationPlan(flags: EvaluateFlags, io: CliIo): EvaluationPlan {
@@ -179,6 +182,7 @@ function evaluationPlan(flags: EvaluateFlags, io: CliIo): EvaluationPlan {
     peakRps,
     ...(flags.duration !== undefined ? { durationSec: parseDuration(flags.duration) } : {}),
     startSec: flags.start === undefined ? 0 : parseDuration(flags.start, '--start'),
+    latencySignal: flags.latencySignal !== false,
   };
 }
 
@@ -222,6 +226,7 @@ async function evaluatePolicies(
         durationSec: plan.durationSec,
         seed,
         workload: profile.workload,
+        latencySignal: plan.latencySignal,
         seriesPoints: plot && seed === plan.seeds[0] ? 2000 : 0,
       });
       runs.push({ seed, ...figures(run) });

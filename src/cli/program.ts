@@ -285,6 +285,10 @@ export function buildProgram(io: CliIo, onServe?: (server: RunningServer) => voi
     )
     .option('--checkpoint-every <n>', 'write a checkpoint every n steps')
     .option('--hidden <units>', 'hidden layer sizes', '64,64')
+    .option(
+      '--workload <profiles...>',
+      'train dqn on these workload profiles (bundled names or JSON files) instead of wide random ranges',
+    )
     .action((flags: TrainFlags) => runTraining(flags, io, io.now ?? (() => 0)));
 
   program
@@ -311,6 +315,10 @@ export function buildProgram(io: CliIo, onServe?: (server: RunningServer) => voi
       '--slo-target <percent>',
       'a policy meets the SLO when at most this % of intervals violate it, on every seed',
       '0.5',
+    )
+    .option(
+      '--no-latency-signal',
+      "hide the workload's latency and SLO from the policies (as a cluster without Prometheus)",
     )
     .option('--json', "print EVALUATION.md's JSON object instead of a table")
     .option(

@@ -9,7 +9,7 @@ import { createSampler } from '../api/sampling.js';
 import { ServiceMetrics } from '../metrics/serviceMetrics.js';
 import type { QpilotConfig } from '../config/config.js';
 import { resolve } from 'node:path';
-import { PrometheusSource } from '../metrics/prometheus.js';
+import { PrometheusSource, prometheusServiceSignals } from '../metrics/prometheus.js';
 import { BUNDLED_MODELS_DIR } from '../policies/models.js';
 import { loadServingModels } from '../policies/servingModels.js';
 import { createCluster } from './clusterFactory.js';
@@ -90,6 +90,9 @@ export async function startServer(
       logger.warn(e, `${e.from} failed for ${e.namespace}/${e.name}; ${e.to} decided instead`);
     }),
     log,
+    // A latency source for workloads with an SLO: Prometheus when configured, else the
+    // simulator's own; against a real cluster without Prometheus, none.
+    signals: prometheus ? prometheusServiceSignals(prometheus, clock) : sim,
     onError: (namespace, name, err) => {
       metrics.error(name === '*' ? 'loop' : 'workload');
       logger.warn({ namespace, workload: name, err: String(err) }, 'scaling a workload failed');

@@ -19,6 +19,7 @@ import {
 } from '../rl/trainer.js';
 import { DEFAULT_VERTICAL_ENV, VerticalEnv } from '../rl/verticalEnv.js';
 import type { Trace } from '../traces/trace.js';
+import { loadWorkloadProfile } from '../eval/workloadProfile.js';
 import { resolveTrace } from './evaluateCommand.js';
 import type { CliIo } from './io.js';
 import { VERSION } from './version.js';
@@ -32,6 +33,8 @@ export interface TrainFlags {
   trace?: string[];
   checkpointEvery?: string;
   hidden?: string;
+  /** Workload profiles to train dqn on (bundled names or JSON files); wide ranges by default. */
+  workload?: string[];
 }
 
 function positiveInt(text: string | undefined, flag: string, fallback: number): number {
@@ -78,6 +81,14 @@ export async function runTraining(flags: TrainFlags, io: CliIo, now: () => numbe
   for (const ref of flags.trace ?? []) traces.push(await resolveTrace(ref, io.cwd));
 
   const horizontal = policy === 'dqn';
+  const profiles = (flags.workload ?? []).map((w) => loadWorkloadProfile(w, io.cwd));
+  if (profiles.length > 0 && !horizontal)
+    throw invalidArgument('--workload trains dqn; dqn-vertical trains on its own workload');
+  const envBase = {
+    ...DEFAULT_HORIZONTAL_ENV,
+    ...(traces.length ? { traces } : {}),
+    ...(profiles.length ? { workloads: profiles.map((p) => p.workload) } : {}),
+  };
   const spec: NetworkSpec = horizontal
     ? {
         stateDim: HORIZONTAL_FEATURES.length,
@@ -87,13 +98,17 @@ export async function runTraining(flags: TrainFlags, io: CliIo, now: () => numbe
     : { stateDim: VERTICAL_FEATURES.length, hidden, heads: VERTICAL_HEADS };
   const makeEnv = (i: number): Env =>
     horizontal
-      ? new HorizontalEnv(
-          makeEnvRng(config.seed, i),
-          traces.length ? { ...DEFAULT_HORIZONTAL_ENV, traces } : DEFAULT_HORIZONTAL_ENV,
-        )
+      ? new HorizontalEnv(makeEnvRng(config.seed, i), envBase)
       : new VerticalEnv(makeEnvRng(config.seed, i), DEFAULT_VERTICAL_ENV);
   const envOptions = horizontal
-    ? { ...DEFAULT_HORIZONTAL_ENV, workload: undefined, bounds: undefined, traces: undefined }
+    ? {
+        ...DEFAULT_HORIZONTAL_ENV,
+        bounds: undefined,
+        traces: undefined,
+        workloads: profiles.length
+          ? profiles.map((p) => p.name)
+          : 'drawn per episode over wide ranges (src/rl/workloadSampler.ts)',
+      }
     : DEFAULT_VERTICAL_ENV;
   const metadata = (extra: Record<string, unknown>) => ({
     policy,

@@ -364,3 +364,52 @@ describe('Autoscaler', () => {
     });
   });
 });
+
+describe('Autoscaler latency signals', () => {
+  it('hands a workload with an SLO its latency and its SLO, and one without neither', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const sim = new SimCluster(clock, { seed: 'signals' });
+    sim.addNode({ name: 'node-1', cpu: '16', memory: '64Gi' });
+    const load = new Trace('flat', Float64Array.from([0, 86_400]), Float64Array.from([150, 150]));
+    const containers = [
+      { name: 'app', requests: { cpu: '500m' }, limits: { cpu: '500m', memory: '256Mi' } },
+    ];
+    const model = { trace: load, noiseCv: 0, cpuSecondsPerRequest: 0.005 };
+    sim.createDeployment({
+      name: 'web',
+      replicas: 2,
+      annotations: { 'qpilot.io/slo-latency-ms': '150' },
+      containers,
+      model,
+    });
+    sim.createDeployment({ name: 'api', replicas: 2, containers, model });
+    clock.advance(120_000);
+    const seen = new Map<string, PolicyInput>();
+    const recording: ScalingPolicy = {
+      name: 'recording',
+      kind: 'horizontal',
+      decide: (i) => {
+        seen.set(i.observation.name, i);
+        return new StaticPolicy(2).decide(i);
+      },
+    };
+    const log = new MemoryDecisionLog();
+    const autoscaler = new Autoscaler({
+      cluster: sim,
+      clock,
+      settings: () => DEFAULT_SETTINGS,
+      policy: () => Promise.resolve(recording),
+      actuator: new Actuator({ cluster: sim, clock, journal: log }),
+      log,
+      signals: sim,
+    });
+    await autoscaler.runOnce();
+    const web = seen.get('web')!;
+    expect(web.slo).toEqual({ latencyP95Ms: 150, maxDropRatio: 0.001 });
+    // 150 requests/s on two pods of 100: p95 = 20 ms + ln 20 / (100 - 75) s = 140 ms.
+    expect(web.observation.service?.latencyP95Ms).toBeCloseTo(140, -1);
+    expect(web.observation.service?.dropRatio).toBe(0);
+    expect(seen.get('api')!.slo).toBeUndefined();
+    expect(seen.get('api')!.observation.service).toBeUndefined();
+  });
+});

@@ -26,7 +26,11 @@ import {
   type NewDecisionRecord,
 } from '../core/decision.js';
 import { type Loop, runLoop } from '../core/loop.js';
-import { type WorkloadObservation, workloadKey } from '../core/workload.js';
+import {
+  type ServiceSignalSource,
+  type WorkloadObservation,
+  workloadKey,
+} from '../core/workload.js';
 import { applyGuardrails } from '../policies/guardrails.js';
 import { parsePolicySpec, type PolicySpec } from '../policies/registry.js';
 import type { PolicyDecision, PolicyInput, ScalingPolicy } from '../policies/types.js';
@@ -51,6 +55,11 @@ export interface AutoscalerDeps {
   /** Whether the loop may run a cycle now (leader election); always when absent. */
   shouldRun?: () => boolean;
   observer?: AutoscalerObserver;
+  /**
+   * Where the latency of a workload with an SLO comes from (the simulator's own, or
+   * Prometheus); without one, policies are told there is no latency signal.
+   */
+  signals?: ServiceSignalSource;
 }
 
 /** What the loop reports as it goes, for metrics. */
@@ -289,6 +298,7 @@ export class Autoscaler {
       g.items.push(item);
       groups.set(k, g);
     }
+    await this.addServiceSignals(items);
     const decided: Decided[] = [];
     const results: WorkloadResult[] = [];
     for (const g of groups.values()) {
@@ -298,6 +308,7 @@ export class Autoscaler {
           observation: item.observation,
           bounds: item.plan.bounds,
           scaleFactor: item.plan.scaleFactor,
+          ...(item.plan.slo ? { slo: item.plan.slo } : {}),
         }));
         const out = policy.decideBatch
           ? policy.decideBatch(inputs)
@@ -310,6 +321,28 @@ export class Autoscaler {
       }
     }
     return { decided, results };
+  }
+
+  /**
+   * The latency of each workload with an SLO, from the signal source. A source that fails
+   * leaves the workload without one: its policy says so and decides on CPU alone.
+   */
+  private async addServiceSignals(items: Item[]): Promise<void> {
+    const source = this.deps.signals;
+    if (!source) return;
+    await Promise.all(
+      items
+        .filter((item) => item.plan.slo && !item.observation.service)
+        .map(async (item) => {
+          const { namespace, name } = item.plan;
+          try {
+            const service = await source.serviceSignals(namespace, name);
+            if (service) item.observation = { ...item.observation, service };
+          } catch (err) {
+            this.deps.onError?.(namespace, name, err);
+          }
+        }),
+    );
   }
 
   /** Why a decision is not acted on now, or undefined when it is. */

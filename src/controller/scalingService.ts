@@ -28,7 +28,7 @@ import {
   type VerticalDecision,
 } from '../core/decision.js';
 import { QpError, invalidArgument } from '../core/errors.js';
-import type { WorkloadObservation } from '../core/workload.js';
+import type { ServiceSignalSource, WorkloadObservation } from '../core/workload.js';
 import type { PolicySpec } from '../policies/registry.js';
 import type { ScalingPolicy } from '../policies/types.js';
 import type { DecisionLog } from '../store/decisionLog.js';
@@ -59,6 +59,8 @@ export interface ScalingServiceDeps {
   concurrency?: number;
   onError?: (namespace: string, name: string, err: unknown) => void;
   observer?: AutoscalerObserver & ActuatorObserver;
+  /** Where the latency of workloads with an SLO comes from. */
+  signals?: ServiceSignalSource;
 }
 
 /** An operator's change, as the routes report it. */
@@ -100,6 +102,7 @@ export class ScalingService {
       concurrency: deps.concurrency,
       onError: deps.onError,
       observer: deps.observer,
+      signals: deps.signals,
       settings: () => this.current,
       shouldRun: () => deps.leadership?.isLeader() ?? true,
     });

@@ -80,6 +80,35 @@ describe('planWorkload', () => {
     expect(plan.skip?.message).toContain(message);
   });
 
+  it('reads the SLO from qpilot.io/slo-* annotations, and names a bad one', () => {
+    expect(planWorkload(deployment('web'), DEFAULT_SETTINGS).slo).toBeUndefined();
+    expect(
+      planWorkload(deployment('a', { 'qpilot.io/slo-latency-ms': '250' }), DEFAULT_SETTINGS).slo,
+    ).toEqual({ latencyP95Ms: 250, maxDropRatio: 0.001 });
+    expect(
+      planWorkload(
+        deployment('b', {
+          'qpilot.io/slo-latency-ms': '80',
+          'qpilot.io/slo-max-drop-ratio': '0.01',
+        }),
+        DEFAULT_SETTINGS,
+      ).slo,
+    ).toEqual({ latencyP95Ms: 80, maxDropRatio: 0.01 });
+    const bad = (annotations: Record<string, string>) =>
+      planWorkload(deployment('c', annotations), DEFAULT_SETTINGS).skip;
+    expect(bad({ 'qpilot.io/slo-latency-ms': 'fast' })).toMatchObject({
+      reason: 'invalid_annotation',
+      message: expect.stringMatching(/qpilot.io\/slo-latency-ms: "fast"/) as unknown,
+    });
+    expect(bad({ 'qpilot.io/slo-latency-ms': '0' })?.message).toMatch(/must be above 0/);
+    expect(bad({ 'qpilot.io/slo-max-drop-ratio': '0.01' })?.message).toMatch(
+      /needs qpilot.io\/slo-latency-ms/,
+    );
+    expect(
+      bad({ 'qpilot.io/slo-latency-ms': '100', 'qpilot.io/slo-max-drop-ratio': '2' })?.message,
+    ).toMatch(/between 0 and 1/);
+  });
+
   it('refuses a model directory named by annotation', () => {
     const plan = planWorkload(
       deployment('web', { 'qpilot.io/policy': 'dqn:/etc' }),

@@ -8,6 +8,7 @@ import { parseCpu, parseMemory } from '../cluster/quantity.js';
 import { isQpError } from '../core/errors.js';
 import { type PolicySpec, parsePolicySpec } from '../policies/registry.js';
 import type { ScalingBounds } from '../policies/types.js';
+import type { ServiceLevelObjective } from '../core/workload.js';
 import type { ScalingSettings } from './settings.js';
 
 export const ANNOTATION_PREFIX = 'qpilot.io/';
@@ -22,6 +23,8 @@ export interface WorkloadPlan {
   bounds: ScalingBounds;
   scaleFactor: number;
   cooldownMs: number;
+  /** Its service level objective (qpilot.io/slo-latency-ms, qpilot.io/slo-max-drop-ratio). */
+  slo?: ServiceLevelObjective;
   /** Why the workload is left alone, when it is. */
   skip?: { reason: 'excluded' | 'mode_off' | 'invalid_annotation'; message: string };
 }
@@ -109,6 +112,7 @@ function overrides(
     throw new Error('annotations: min-cpu is above max-cpu');
   if (bounds.minMemoryBytes > bounds.maxMemoryBytes)
     throw new Error('annotations: min-memory is above max-memory');
+  const slo = sloOf(get, key);
   const scaleFactor = num('scale-factor', s.scaleFactor, false);
   if (scaleFactor <= 0 || scaleFactor >= 1)
     throw new Error(`annotation ${key('scale-factor')}: must be between 0 and 1`);
@@ -118,7 +122,34 @@ function overrides(
     bounds,
     scaleFactor,
     cooldownMs: num('cooldown-minutes', s.scalingCooldownMin, false) * 60_000,
+    ...(slo ? { slo } : {}),
   };
+}
+
+/** Default share of requests that may fail or be dropped when only a latency SLO is given. */
+export const DEFAULT_SLO_MAX_DROP_RATIO = 0.001;
+
+/** The SLO of the annotations: a p95 latency, and the share of requests that may fail. */
+function sloOf(
+  get: (k: string) => string | undefined,
+  key: (k: string) => string,
+): ServiceLevelObjective | undefined {
+  const latency = get('slo-latency-ms');
+  const drops = get('slo-max-drop-ratio');
+  if (latency === undefined) {
+    if (drops !== undefined)
+      throw new Error(`annotation ${key('slo-max-drop-ratio')}: needs ${key('slo-latency-ms')}`);
+    return undefined;
+  }
+  const latencyP95Ms = annotationNumber(latency, key('slo-latency-ms'), false);
+  if (!(latencyP95Ms > 0)) throw new Error(`annotation ${key('slo-latency-ms')}: must be above 0`);
+  const maxDropRatio =
+    drops === undefined
+      ? DEFAULT_SLO_MAX_DROP_RATIO
+      : annotationNumber(drops, key('slo-max-drop-ratio'), false);
+  if (maxDropRatio > 1)
+    throw new Error(`annotation ${key('slo-max-drop-ratio')}: must be between 0 and 1`);
+  return { latencyP95Ms, maxDropRatio };
 }
 
 const plans = new WeakMap<ScalingSettings, Map<string, WorkloadPlan>>();

@@ -114,8 +114,34 @@ export interface WorkloadObservation {
   /** CPU and memory utilisation as the HPA computes them, or why they cannot be. */
   utilization: WorkloadUtilization;
   annotations: Record<string, string>;
-  /** Request latency p95 from Prometheus, when one is configured. */
-  latencyP95Ms?: number;
+  /**
+   * What the workload's clients got over the last few seconds (p95 latency, drops), when a
+   * source measures it: the simulator's own, or Prometheus. Absent otherwise.
+   */
+  service?: ServiceSignals;
+}
+
+/** The service level a workload owes, from its qpilot.io/slo-* annotations. */
+export interface ServiceLevelObjective {
+  /** The p95 latency of its requests must not exceed this ... */
+  latencyP95Ms: number;
+  /** ... nor may more than this fraction of them be dropped or fail. */
+  maxDropRatio: number;
+}
+
+/** A workload's service as measured from outside its pods' CPU: what its clients see. */
+export interface ServiceSignals {
+  latencyP95Ms: number;
+  /** Dropped or failed requests over all; absent when the source does not measure it. */
+  dropRatio?: number;
+  /** Over what window, ending when. */
+  windowMs: number;
+  timestampMs: number;
+}
+
+/** Where service signals come from; undefined for a workload it has no data for. */
+export interface ServiceSignalSource {
+  serviceSignals(namespace: string, name: string): Promise<ServiceSignals | undefined>;
 }
 
 export const workloadKey = (o: { namespace: string; name: string }): string =>

@@ -37,6 +37,8 @@ export interface EvalOptions {
    * every sync whatever is rolling out (registry.decidesWhileRollingOut).
    */
   skipInFlight?: boolean;
+  /** Whether policies see the workload's latency and its SLO (default true). */
+  latencySignal?: boolean;
 }
 
 export interface EvalFigures {
@@ -89,6 +91,7 @@ export async function evaluate(
     seed: options.seed ?? 1,
     stepMs,
     workload,
+    latencySignal: options.latencySignal ?? true,
     initialReplicas: vertical
       ? workload.verticalReplicas
       : (perPod, first) =>
@@ -122,7 +125,12 @@ export async function evaluate(
     const observation = await run.observe();
     replicaSum += observation.specReplicas;
     if (!(skipInFlight && run.inFlight())) {
-      const input = { observation, bounds, scaleFactor: 0.2 };
+      const input = {
+        observation,
+        bounds,
+        scaleFactor: 0.2,
+        ...(options.latencySignal === false ? {} : { slo: run.slo }),
+      };
       const decision = applyGuardrails(policy.decide(input), input, options.rateLimits);
       if (decision.fallback) fallbacks++;
       actions += await run.apply(decision, observation);

@@ -48,6 +48,10 @@ describe('verdicts', () => {
     expect(dearer.text).toMatch(/LOSES on cost: 1.067x/);
   });
 
+  it('calls the same cost a tie, as when both sit at the minimum', () => {
+    expect(verdicts([row('hpa-40', 12, 0), row('dqn', 12, 0)], 0.5)[0]!.outcome).toBe('tie');
+  });
+
   it('holds a policy to its worst seed', () => {
     const seeded = {
       ...row('dqn', 0, 0),

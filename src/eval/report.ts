@@ -21,7 +21,8 @@ export interface ResultRow extends EvalFigures {
 
 export interface Verdict {
   policy: string;
-  outcome: 'win' | 'loss' | 'no verdict';
+  /** A tie: both meet the SLO at the same cost (within 0.1 %), as when both sit at the minimum. */
+  outcome: 'win' | 'loss' | 'tie' | 'no verdict';
   /** The cheapest HPA target meeting the SLO on this trace, chosen with hindsight. */
   bestHpa?: string;
   costVsBestHpa?: number;
@@ -106,12 +107,14 @@ export function verdicts(results: ResultRow[], sloTargetPct: number): Verdict[] 
         outcome: 'loss',
         text: `${x.policy} LOSES: it misses the SLO (${v} % of intervals violated) where ${against} meets it`,
       });
-    else
+    else {
+      const outcome = Math.abs(cost - 1) <= 0.001 ? 'tie' : cost < 1 ? 'win' : 'loss';
       out.push({
         ...base,
-        outcome: cost < 1 ? 'win' : 'loss',
-        text: `${x.policy} ${cost < 1 ? 'WINS' : 'LOSES on cost'}: ${cost.toFixed(3)}x the cost of ${against}, meeting the SLO (${v} % violated) with ${acts === undefined ? x.scalingActions : acts.toFixed(1) + 'x its'} actions`,
+        outcome,
+        text: `${x.policy} ${{ win: 'WINS', loss: 'LOSES on cost', tie: 'TIES' }[outcome]}: ${cost.toFixed(3)}x the cost of ${against}, meeting the SLO (${v} % violated) with ${acts === undefined ? x.scalingActions : acts.toFixed(1) + 'x its'} actions`,
       });
+    }
   }
   return out;
 }

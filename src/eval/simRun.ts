@@ -13,7 +13,7 @@ import { decisionMetrics, observeWorkload } from '../cluster/workloadReading.js'
 import { ManualClock } from '../core/clock.js';
 import { isQpError } from '../core/errors.js';
 import { type IntervalOutcome, type TickLoad, intervalOutcome } from '../core/slo.js';
-import type { WorkloadObservation } from '../core/workload.js';
+import type { ServiceLevelObjective, WorkloadObservation } from '../core/workload.js';
 import {
   type OracleForecast,
   type OracleModel,
@@ -60,6 +60,11 @@ export interface SimRunOptions {
   stepMs: number;
   workload: EvalWorkload;
   initialReplicas: number | ((perPodRps: number, firstRps: number) => number);
+  /**
+   * Whether observations carry the workload's p95 latency and drops, as a Prometheus scraping
+   * its request histogram would give them (default true).
+   */
+  latencySignal?: boolean;
 }
 
 export interface IntervalResult extends IntervalOutcome {
@@ -167,8 +172,16 @@ export class SimRun {
     };
   }
 
-  observe(): Promise<WorkloadObservation> {
-    return observeWorkload(this.sim, this.clock, NAMESPACE, NAME);
+  /** The workload's SLO, as its qpilot.io/slo-* annotations would state it. */
+  get slo(): ServiceLevelObjective {
+    return { latencyP95Ms: this.model.sloLatencyMs, maxDropRatio: this.model.sloMaxDropRatio };
+  }
+
+  async observe(): Promise<WorkloadObservation> {
+    const o = await observeWorkload(this.sim, this.clock, NAMESPACE, NAME);
+    if (this.options.latencySignal === false) return o;
+    const service = await this.sim.serviceSignals(NAMESPACE, NAME);
+    return service ? { ...o, service } : o;
   }
 
   /** Lets one interval pass and measures it. */

@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../core/clock.js';
 import { QpError } from '../core/errors.js';
+import type { ServiceSignalSource } from '../core/workload.js';
 
 export interface PromQueries {
   cpuCores: string;
@@ -101,6 +102,17 @@ export class PrometheusSource {
     return any ? sum : null;
   }
 
+  /** p95 latency (ms) of a Deployment's requests, or null when its histogram has no samples. */
+  async latencyP95Ms(namespace: string, deployment: string): Promise<number | null> {
+    const q = { ...DEFAULT_QUERIES, ...this.options.queries };
+    const seconds = await this.query(
+      q.latencyP95Seconds
+        .replaceAll('$namespace', namespace)
+        .replaceAll('$pods', podRegex(deployment)),
+    );
+    return seconds === null ? null : seconds * 1000;
+  }
+
   /** CPU cores, working-set bytes and p95 latency (ms) of a Deployment's pods. */
   async workloadSignals(namespace: string, deployment: string): Promise<WorkloadSignals> {
     const q = { ...DEFAULT_QUERIES, ...this.options.queries };
@@ -113,6 +125,25 @@ export class PrometheusSource {
     ]);
     return { cpuCores, memoryBytes, latencyP95Ms: latency === null ? null : latency * 1000 };
   }
+}
+
+/**
+ * Prometheus as the loop's latency source: the p95 of a Deployment's request histogram
+ * (`latencyP95Seconds`, over its 1-minute rate). Drops are not measured: the query set has
+ * none that every service exports.
+ */
+export function prometheusServiceSignals(
+  source: PrometheusSource,
+  clock: Clock,
+): ServiceSignalSource {
+  return {
+    serviceSignals: async (namespace, name) => {
+      const latency = await source.latencyP95Ms(namespace, name);
+      return latency === null
+        ? undefined
+        : { latencyP95Ms: latency, windowMs: 60_000, timestampMs: clock.now() };
+    },
+  };
 }
 
 function finite(x: number): number | null {

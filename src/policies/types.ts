@@ -10,7 +10,7 @@ import {
   sumRequests,
   type VerticalDecision,
 } from '../core/decision.js';
-import type { WorkloadObservation } from '../core/workload.js';
+import type { ServiceLevelObjective, WorkloadObservation } from '../core/workload.js';
 
 export interface ScalingBounds {
   minReplicas: number;
@@ -27,6 +27,8 @@ export interface PolicyInput {
   bounds: ScalingBounds;
   /** Seed 002's scale_factor: the relative step of a vertical INCREASE or DECREASE. */
   scaleFactor: number;
+  /** The workload's service level objective (qpilot.io/slo-* annotations), when it has one. */
+  slo?: ServiceLevelObjective;
 }
 
 /** The labels of a vertical head's actions (seed 002's). */

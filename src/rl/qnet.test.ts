@@ -62,7 +62,7 @@ describe('DoubleDqn', () => {
         actions,
         rewards,
         next: states,
-        done: new Uint8Array(B).fill(1),
+        discounts: new Float32Array(B),
       });
     }
     const [cpu, memory] = (
@@ -91,7 +91,7 @@ describe('DoubleDqn', () => {
       actions: Int32Array.from([0, 1, 2, 0]),
       rewards: Float32Array.from([1, 0, 0, 1]),
       next: Float32Array.from([0, 0, 0, 0, 1, 1, 1, 1]),
-      done: Uint8Array.from([0, 1]),
+      discounts: Float32Array.from([0.9, 0]),
     };
     expect(a.train(batch)).toBe(b.train(batch));
     expect(Array.from(a.online.getWeights()[0]!.dataSync())).toEqual(

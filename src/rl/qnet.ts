@@ -70,7 +70,11 @@ export interface Batch {
   /** Per row, one reward per head. */
   rewards: Float32Array;
   next: Float32Array;
-  done: Uint8Array;
+  /**
+   * What the next state's value is worth here: 0 after a terminal state, else γ^k for a step
+   * that spanned k intervals (a semi-Markov step: the loop was not asked in between).
+   */
+  discounts: Float32Array;
 }
 
 export interface DqnHyper {
@@ -115,7 +119,7 @@ export class DoubleDqn {
       const asList = (t: TF.Tensor | TF.Tensor[]) => (Array.isArray(t) ? t : [t]);
       const nextOnline = asList(this.online.predict(s2));
       const nextTarget = asList(this.target.predict(s2));
-      const notDone = tf.sub(1, tf.tensor1d(Float32Array.from(batch.done)));
+      const discounts = tf.tensor1d(batch.discounts);
       const actions = tf.tensor2d(batch.actions, [B, H], 'int32');
       const rewards = tf.tensor2d(batch.rewards, [B, H]);
       const targets = heads.map((h, i) => {
@@ -123,7 +127,7 @@ export class DoubleDqn {
         const best = tf.argMax(nextOnline[i]!, 1);
         const value = tf.sum(tf.mul(nextTarget[i]!, tf.oneHot(best, n)), 1);
         const r = tf.squeeze(tf.slice(rewards, [0, i], [B, 1]), [1]);
-        return tf.add(r, tf.mul(tf.mul(notDone, this.hyper.gamma), value));
+        return tf.add(r, tf.mul(discounts, value));
       });
       const masks = heads.map((h, i) =>
         tf.oneHot(

@@ -6,7 +6,7 @@ describe('ReplayBuffer', () => {
   it('keeps the last `capacity` transitions and samples whole transitions', () => {
     const buf = new ReplayBuffer(3, 2, 1);
     for (let i = 0; i < 5; i++)
-      buf.add(Float32Array.from([i, i]), [i], [i * 10], Float32Array.from([i + 1, i + 1]), i === 4);
+      buf.add(Float32Array.from([i, i]), [i], [i * 10], Float32Array.from([i + 1, i + 1]), i / 10);
     expect(buf.size).toBe(3);
     const b = buf.sample(50, new Rng(1));
     const seen = new Set<number>();
@@ -16,7 +16,7 @@ describe('ReplayBuffer', () => {
       expect(b.actions[k]).toBe(s);
       expect(b.rewards[k]).toBe(s * 10);
       expect(b.next[k * 2]).toBe(s + 1);
-      expect(b.done[k]).toBe(s === 4 ? 1 : 0);
+      expect(b.discounts[k]).toBeCloseTo(s / 10, 6);
     }
     expect([...seen].sort()).toEqual([2, 3, 4]);
   });

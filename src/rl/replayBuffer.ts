@@ -7,7 +7,7 @@ export class ReplayBuffer {
   private readonly next: Float32Array;
   private readonly actions: Int32Array;
   private readonly rewards: Float32Array;
-  private readonly done: Uint8Array;
+  private readonly discounts: Float32Array;
   private head = 0;
   size = 0;
 
@@ -20,7 +20,7 @@ export class ReplayBuffer {
     this.next = new Float32Array(capacity * stateDim);
     this.actions = new Int32Array(capacity * heads);
     this.rewards = new Float32Array(capacity * heads);
-    this.done = new Uint8Array(capacity);
+    this.discounts = new Float32Array(capacity);
   }
 
   add(
@@ -28,7 +28,8 @@ export class ReplayBuffer {
     actions: ArrayLike<number>,
     rewards: ArrayLike<number>,
     next: Float32Array,
-    done: boolean,
+    /** The next state's value is worth this much (0 when terminal, γ^k after k intervals). */
+    discount: number,
   ): void {
     const i = this.head;
     this.states.set(state, i * this.stateDim);
@@ -37,7 +38,7 @@ export class ReplayBuffer {
       this.actions[i * this.heads + h] = actions[h]!;
       this.rewards[i * this.heads + h] = rewards[h]!;
     }
-    this.done[i] = done ? 1 : 0;
+    this.discounts[i] = discount;
     this.head = (this.head + 1) % this.capacity;
     this.size = Math.min(this.capacity, this.size + 1);
   }
@@ -51,7 +52,7 @@ export class ReplayBuffer {
       next: new Float32Array(batchSize * d),
       actions: new Int32Array(batchSize * h),
       rewards: new Float32Array(batchSize * h),
-      done: new Uint8Array(batchSize),
+      discounts: new Float32Array(batchSize),
     };
     for (let k = 0; k < batchSize; k++) {
       const i = rng.int(0, this.size - 1);
@@ -61,7 +62,7 @@ export class ReplayBuffer {
         b.actions[k * h + j] = this.actions[i * h + j]!;
         b.rewards[k * h + j] = this.rewards[i * h + j]!;
       }
-      b.done[k] = this.done[i]!;
+      b.discounts[k] = this.discounts[i]!;
     }
     return b;
   }

@@ -19,6 +19,8 @@ export interface Env {
     done: boolean;
     violated: boolean;
     costRatio: number;
+    /** Intervals the step spanned (1 unless the agent was not asked for a while). */
+    intervals?: number;
   }>;
 }
 
@@ -153,7 +155,9 @@ export async function train(
         return best;
       });
       const r = await envs[i]!.step(actions);
-      buffer.add(states[i]!, actions, r.rewards, r.next, false);
+      // Episodes end by truncation, not in a terminal state: the next state's value counts,
+      // discounted once per interval the step spanned.
+      buffer.add(states[i]!, actions, r.rewards, r.next, config.gamma ** (r.intervals ?? 1));
       episodeReturn[i]! += r.rewards[0]!;
       if (r.violated) violations++;
       costSum += r.costRatio;

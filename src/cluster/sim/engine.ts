@@ -503,6 +503,7 @@ export class SimEngine {
     sample.cpuUsageCores = sc.cpu;
     sample.cpuRequestCores = sc.cpuRequestM / 1000;
     sample.memoryUsageBytes = sc.memory;
+    dep.recent.record(tMs, rps, sc.served, p95);
     for (const listener of dep.listeners) listener(sample);
   }
 

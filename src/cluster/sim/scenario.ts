@@ -152,6 +152,8 @@ export const DEMO_SCENARIO: Scenario = {
       name: 'web',
       replicas: 4,
       labels: { app: 'web', tier: 'frontend' },
+      // Its service level: the simulator measures its latency, as Prometheus would.
+      annotations: { 'qpilot.io/slo-latency-ms': '200' },
       containers: [
         {
           name: 'nginx',
@@ -169,6 +171,8 @@ export const DEMO_SCENARIO: Scenario = {
       name: 'api',
       replicas: 3,
       labels: { app: 'api', tier: 'backend' },
+      // Its service level: the simulator measures its latency, as Prometheus would.
+      annotations: { 'qpilot.io/slo-latency-ms': '200' },
       containers: [
         {
           name: 'api',
@@ -184,6 +188,8 @@ export const DEMO_SCENARIO: Scenario = {
       name: 'analytics',
       replicas: 3,
       labels: { app: 'analytics', tier: 'batch' },
+      // Its service level: the simulator measures its latency, as Prometheus would.
+      annotations: { 'qpilot.io/slo-latency-ms': '200' },
       containers: [
         {
           name: 'worker',

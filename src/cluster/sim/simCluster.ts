@@ -14,6 +14,7 @@ import type {
 import type { Clock } from '../../core/clock.js';
 import { QpError, invalidArgument, notFound } from '../../core/errors.js';
 import { bytes, millicores } from '../../core/units.js';
+import type { ServiceSignals } from '../../core/workload.js';
 import type {
   ClusterClient,
   ClusterEvent,
@@ -54,6 +55,7 @@ import {
   type WorkloadTelemetry,
 } from './model.js';
 import { pageOf } from './paging.js';
+import { RecentService } from './recentService.js';
 import { pdbMatches, pdbStatus } from './pdb.js';
 import {
   type ContainerState,
@@ -223,6 +225,7 @@ export class SimCluster implements ClusterClient {
       resourceVersion: 0,
       noise: this.engine.rng.fork(`noise/${key}`),
       listeners: [],
+      recent: new RecentService(),
     };
     dep.templateHash = this.hashOf(dep);
     this.engine.deployments.set(key, dep);
@@ -315,6 +318,24 @@ export class SimCluster implements ClusterClient {
   forecastLoad(namespace: string, name: string, ticks: number): Float64Array {
     this.sync();
     return this.engine.forecastLoad(this.deploymentOrThrow(namespace, name), ticks);
+  }
+
+  /**
+   * What a Prometheus scraping the workload's request histogram would say: the p95 latency and
+   * the share dropped over the last two metrics windows (30 s by default). The simulator is its
+   * own latency source, so that `dqn` can learn a simulated workload as it learns a real one.
+   */
+  serviceSignals(namespace: string, name: string): Promise<ServiceSignals | undefined> {
+    this.sync();
+    const dep = this.engine.deployments.get(`${namespace}/${name}`);
+    if (!dep) return Promise.resolve(undefined);
+    return Promise.resolve(
+      dep.recent.signals(
+        this.engine.nowMs,
+        2 * this.engine.options.metricsResolutionMs,
+        dep.model.baseLatencyMs,
+      ),
+    );
   }
 
   /** Calls `listener` after every tick of the Deployment (the sample object is reused). */

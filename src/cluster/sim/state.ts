@@ -2,6 +2,7 @@
  * The simulator's internal state. Hot loops work on plain numbers here; Kubernetes objects
  * are only built when someone lists or gets them (toKube.ts).
  */
+import type { RecentService } from './recentService.js';
 import type { Rng } from '../../core/rng.js';
 import type { ResourceQuantities } from '../clusterClient.js';
 import { formatCpu, formatMemory, parseCpu, parseMemory } from '../quantity.js';
@@ -97,6 +98,8 @@ export interface DeploymentState {
   resourceVersion: number;
   noise: Rng;
   listeners: ((sample: TickSample) => void)[];
+  /** The last minute of its service, for serviceSignals(). */
+  recent: RecentService;
 }
 
 export interface NodeState {

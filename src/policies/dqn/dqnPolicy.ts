@@ -1,8 +1,11 @@
 /**
  * `dqn`: horizontal scaling by a Deep Q-Network. It sees only observations (usage with
- * metrics-server's lag, replicas, readiness; a window of the last five decisions) and picks a
- * utilisation target whose replica count follows with hysteresis (horizontal.ts). Each
- * decision carries its Q-values, its confidence, the usage it expects next, and why.
+ * metrics-server's lag, replicas, readiness, the workload's latency where it is measured; a
+ * window of the last five decisions) and picks a target as a fraction of the workload's
+ * learned knee, whose replica count follows with hysteresis (horizontal.ts). Until the knee is
+ * trusted, and after a sustained breach of the SLO, a conservative baseline decides instead
+ * (serviceModel.ts). Each decision carries its Q-values, its confidence, the usage it expects
+ * next, and why.
  */
 import { argmax, softmaxAt } from '../../rl/mlp.js';
 import { type LoadedModel, loadModel } from '../../rl/modelFiles.js';
@@ -11,14 +14,18 @@ import { workloadKey } from '../../core/workload.js';
 import type { PolicyInput, ScalingPolicy } from '../types.js';
 import { extrapolate } from '../usage.js';
 import {
-  type DemandHistory,
+  baselineReplicas,
+  baselineTarget,
+  emptyMemory,
   HORIZONTAL_ACTIONS,
   HORIZONTAL_FEATURES,
   type HorizontalState,
   horizontalState,
   PEAK_WINDOW,
   replicasForAction,
+  type WorkloadMemory,
 } from './horizontal.js';
+import { emptyServiceModel, parseServiceModel } from './serviceModel.js';
 
 export const DQN_EXPECTATION = {
   policy: 'dqn',
@@ -48,42 +55,56 @@ function explain(
   factors.push(
     relTrend > 0.02 ? 'demand_rising' : relTrend < -0.02 ? 'demand_falling' : 'demand_steady',
   );
-  const perReplica = state.demand / Math.max(1, current);
+  const ofKnee = state.demand / Math.max(1, current) / state.knee;
   factors.push(
-    perReplica > 0.8
-      ? 'utilization_high'
-      : perReplica < 0.55
-        ? 'utilization_low'
-        : 'utilization_moderate',
+    ofKnee > 0.9 ? 'utilization_high' : ofKnee < 0.6 ? 'utilization_low' : 'utilization_moderate',
   );
   if (state.features[8]! > 0) factors.push('pods_starting');
+  factors.push(
+    state.control === 'learned'
+      ? 'knee_learned'
+      : state.control === 'baseline'
+        ? 'baseline_decides'
+        : 'knee_assumed',
+  );
+  if (state.latencyRatio !== undefined && state.latencyRatio > 1) factors.push('slo_breached');
   const verb =
     desired > current
       ? `scale up to ${desired}`
       : desired < current
         ? `scale down to ${desired}`
         : `keep ${current}`;
-  const reasoning =
-    action === 'HOLD'
-      ? `CPU demand is ${state.demand.toFixed(2)} pods of request on ${current} replicas; holding is worth most`
-      : `CPU demand is ${state.demand.toFixed(2)} pods of request on ${current} replicas (trend ${state.trend >= 0 ? '+' : ''}${state.trend.toFixed(2)}/step); aiming at ${action.slice(7)} % utilisation: ${verb}`;
-  return { reasoning, factors };
+  const pct = (x: number) => `${Math.round(x * 100)} %`;
+  const latency =
+    state.latencyRatio !== undefined
+      ? `, p95 latency at ${pct(state.latencyRatio)} of the SLO`
+      : '';
+  const demand = `CPU demand is ${state.demand.toFixed(2)} pods of request on ${current} replicas (trend ${state.trend >= 0 ? '+' : ''}${state.trend.toFixed(2)}/step${latency})`;
+  const knee = `latency ${state.control === 'assumed' ? 'is assumed to hold' : 'holds'} to ${pct(state.knee)} CPU`;
+  const why =
+    action === 'BASELINE'
+      ? `${state.controlReason ?? 'the baseline decides'}; aiming at ${pct(baselineTarget(state.knee))} utilisation: ${verb}`
+      : action === 'HOLD'
+        ? `holding is worth most: ${verb}`
+        : `aiming at ${action.slice(5)} % of the knee (${pct((Number(action.slice(5)) / 100) * state.knee)} utilisation): ${verb}`;
+  const assumed = state.control === 'assumed' ? ` (${state.controlReason})` : '';
+  return { reasoning: `${demand}; ${knee}${assumed}; ${why}`, factors };
 }
 
 export class DqnPolicy implements ScalingPolicy {
   readonly name = 'dqn';
   readonly kind = 'horizontal' as const;
-  private readonly histories = new Map<string, DemandHistory>();
+  private readonly memories = new Map<string, WorkloadMemory>();
 
   constructor(readonly model: LoadedModel) {}
 
-  private history(key: string): DemandHistory {
-    let h = this.histories.get(key);
-    if (!h) {
-      h = { demand: [] };
-      this.histories.set(key, h);
+  private memory(key: string): WorkloadMemory {
+    let m = this.memories.get(key);
+    if (!m) {
+      m = emptyMemory();
+      this.memories.set(key, m);
     }
-    return h;
+    return m;
   }
 
   decide(input: PolicyInput): HorizontalDecision {
@@ -93,9 +114,12 @@ export class DqnPolicy implements ScalingPolicy {
   decideBatch(inputs: readonly PolicyInput[]): HorizontalDecision[] {
     const dim = HORIZONTAL_FEATURES.length;
     const n = HORIZONTAL_ACTIONS.length;
-    const histories = inputs.map((i) => this.history(workloadKey(i.observation)));
+    const memories = inputs.map((i) => this.memory(workloadKey(i.observation)));
     const states = inputs.map((i, r) =>
-      horizontalState(i.observation, histories[r]!, i.bounds.maxReplicas),
+      horizontalState(i.observation, memories[r]!, {
+        maxReplicas: i.bounds.maxReplicas,
+        ...(i.slo ? { slo: i.slo } : {}),
+      }),
     );
     const x = new Float32Array(inputs.length * dim);
     states.forEach((s, r) => x.set(s.features, r * dim));
@@ -106,12 +130,16 @@ export class DqnPolicy implements ScalingPolicy {
       const o = inputs[r]!.observation;
       const state = states[r]!;
       const a = argmax(q!, r * n, n);
-      const desired = replicasForAction(a, o.specReplicas, state);
+      const baseline = state.control === 'baseline';
+      const desired = baseline
+        ? baselineReplicas(o.specReplicas, state)
+        : replicasForAction(a, o.specReplicas, state);
+      const action = baseline ? 'BASELINE' : HORIZONTAL_ACTIONS[a]!;
       const usage = state.usage;
       const request = usage.measuredPods > 0 ? usage.cpuRequestMillicores / usage.measuredPods : 0;
       const qValues = new Array<number>(n);
       for (let k = 0; k < n; k++) qValues[k] = Math.round(q![r * n + k]! * 1e4) / 1e4;
-      const demand = histories[r]!.demand;
+      const demand = memories[r]!.demand;
       out[r] = {
         policy: this.name,
         namespace: o.namespace,
@@ -120,7 +148,7 @@ export class DqnPolicy implements ScalingPolicy {
         kind: 'horizontal',
         replicas: { current: o.specReplicas, desired },
         qValues: { replicas: qValues },
-        actions: { replicas: HORIZONTAL_ACTIONS[a]! },
+        actions: { replicas: action },
         confidence: { replicas: Math.round(softmaxAt(q!, a, r * n, n) * 1e4) / 1e4 },
         predictions: {
           nextStepCpuMillicores:
@@ -128,26 +156,31 @@ export class DqnPolicy implements ScalingPolicy {
           nextStepMemoryBytes: usage.memoryUsageBytes / Math.max(1, usage.measuredPods),
         },
         canScale: desired !== o.specReplicas,
-        explanation: explain(state, HORIZONTAL_ACTIONS[a]!, o.specReplicas, desired),
+        explanation: explain(state, action, o.specReplicas, desired),
       };
     }
     return out;
   }
 
   forget(namespace: string, name: string): void {
-    this.histories.delete(workloadKey({ namespace, name }));
+    this.memories.delete(workloadKey({ namespace, name }));
   }
 
-  /** The demand of the last decisions, which the trend and peak features read. */
+  /** Recent demand (trend and peak features) and what was learned of the workload's latency. */
   exportState(namespace: string, name: string): unknown {
-    const h = this.histories.get(workloadKey({ namespace, name }));
-    return h && { demand: [...h.demand] };
+    const m = this.memories.get(workloadKey({ namespace, name }));
+    return m && { demand: [...m.demand], service: structuredClone(m.service) };
   }
 
   importState(namespace: string, name: string, state: unknown): void {
-    const demand = (state as Partial<DemandHistory> | null)?.demand;
+    const s = state as { demand?: unknown; service?: unknown } | null;
+    const demand = s?.demand;
     if (!Array.isArray(demand) || !demand.every((d) => typeof d === 'number' && Number.isFinite(d)))
       return;
-    this.histories.set(workloadKey({ namespace, name }), { demand: demand.slice(-PEAK_WINDOW) });
+    this.memories.set(workloadKey({ namespace, name }), {
+      demand: demand.slice(-PEAK_WINDOW) as number[],
+      // A state saved before qpilot learned latency starts learning afresh.
+      service: parseServiceModel(s?.service) ?? emptyServiceModel(),
+    });
   }
 }

@@ -1,89 +1,142 @@
 import { describe, expect, it } from 'vitest';
 import { observation, pods } from '../testing/observations.js';
 import {
+  baselineReplicas,
+  emptyMemory,
   HORIZONTAL_ACTIONS,
   HORIZONTAL_FEATURES,
-  type DemandHistory,
   horizontalState,
   replicasForAction,
 } from './horizontal.js';
+import { ASSUMED_KNEE, CONFIDENT_SAMPLES } from './serviceModel.js';
+
+const ctx = { maxReplicas: 100 };
+const slo = { latencyP95Ms: 200, maxDropRatio: 0.001 };
+const service = (latencyP95Ms: number, timestampMs = 0) => ({
+  latencyP95Ms,
+  dropRatio: 0,
+  windowMs: 30_000,
+  timestampMs,
+});
 
 describe('horizontal DQN state', () => {
   it('has one value per named feature, and they are scale-free', () => {
-    const small: DemandHistory = { demand: [] };
-    const large: DemandHistory = { demand: [] };
-    const a = horizontalState(observation(0, pods(2, { cpu: 300 })), small, 100);
-    const b = horizontalState(observation(0, pods(20, { cpu: 300 })), large, 100);
+    const a = horizontalState(observation(0, pods(2, { cpu: 300 })), emptyMemory(), ctx);
+    const b = horizontalState(observation(0, pods(20, { cpu: 300 })), emptyMemory(), ctx);
     expect(a.features).toHaveLength(HORIZONTAL_FEATURES.length);
-    // Demand per replica and the usage of the limit do not depend on the scale.
-    expect(a.features[0]).toBeCloseTo(0.6, 6);
-    expect(b.features[0]).toBeCloseTo(0.6, 6);
+    // Demand per replica over the knee (assumed: no SLO) does not depend on the scale.
+    expect(a.features[0]).toBeCloseTo(0.6 / ASSUMED_KNEE, 5);
+    expect(b.features[0]).toBeCloseTo(0.6 / ASSUMED_KNEE, 5);
     expect(a.features[9]).toBeCloseTo(b.features[9]!, 6);
     expect(a.demand).toBeCloseTo(1.2, 6);
+    expect(a.control).toBe('assumed');
+    expect(a.controlReason).toMatch(/no SLO/);
+    expect(a.features[15]).toBe(0);
   });
 
   it('keeps a window of demand for its history, trend and peak', () => {
-    const h: DemandHistory = { demand: [] };
-    let s = horizontalState(observation(0, pods(4, { cpu: 200 })), h, 100);
+    const m = emptyMemory();
+    let s = horizontalState(observation(0, pods(4, { cpu: 200 })), m, ctx);
     for (const cpu of [250, 300, 350, 400])
-      s = horizontalState(observation(0, pods(4, { cpu })), h, 100);
-    expect(h.demand).toHaveLength(5);
+      s = horizontalState(observation(0, pods(4, { cpu })), m, ctx);
+    expect(m.demand).toHaveLength(5);
     expect(s.demand).toBeCloseTo(3.2, 6);
     expect(s.trend).toBeCloseTo(0.4, 6);
     expect(s.peak).toBeCloseTo(3.2, 6);
-    expect(s.features[1]).toBeCloseTo(0.7, 6);
-    expect(s.features[4]).toBeCloseTo(0.4, 6);
+    expect(s.features[1]).toBeCloseTo(0.7 / ASSUMED_KNEE, 5);
+    expect(s.features[4]).toBeCloseTo(0.4 / ASSUMED_KNEE, 5);
   });
 
   it('holds its history when there are no metrics', () => {
-    const h: DemandHistory = { demand: [1, 1] };
-    const s = horizontalState(observation(0, pods(2, { metrics: false })), h, 100);
+    const m = { ...emptyMemory(), demand: [1, 1] };
+    const s = horizontalState(observation(0, pods(2, { metrics: false })), m, ctx);
     expect(s.demand).toBeUndefined();
-    expect(h.demand).toEqual([1, 1]);
-    expect(s.features[11]).toBe(1);
+    expect(m.demand).toEqual([1, 1]);
+    expect(s.features[12]).toBe(1);
+  });
+
+  it('lets the baseline decide until the latency has been seen long enough, then the network', () => {
+    const m = emptyMemory();
+    const o = (t: number) => ({
+      ...observation(t, pods(4, { cpu: 300 })),
+      service: service(20 + 30 / 0.4, t),
+    });
+    let s = horizontalState(o(0), m, { ...ctx, slo });
+    expect(s.control).toBe('baseline');
+    expect(s.controlReason).toMatch(/learning the workload: 1 of 20/);
+    expect(s.features[10]).toBeCloseTo(95 / 200, 5);
+    for (let i = 1; i < CONFIDENT_SAMPLES; i++) s = horizontalState(o(i), m, { ...ctx, slo });
+    expect(s.control).toBe('learned');
+    // p95 of 95 ms at 60 % CPU against 200 ms: the knee is at least 1 - 0.475 × 0.4 = 81 %.
+    expect(s.knee).toBeCloseTo(0.81, 2);
+  });
+
+  it('projects the trend over the startup it measured', () => {
+    const m = emptyMemory();
+    const t0 = 1_000_000;
+    horizontalState(
+      observation(t0, pods(2, { cpu: 300, ready: false, startedMsAgo: 10_000 })),
+      m,
+      ctx,
+    );
+    const s = horizontalState(
+      observation(t0 + 120_000, pods(2, { cpu: 300, startedMsAgo: 130_000, readyMsAgo: 10_000 })),
+      m,
+      ctx,
+    );
+    // Started 130 s ago, Ready for 10 s: 120 s of startup, eight 15-s steps of lead.
+    expect(m.service.startupMs).toBe(120_000);
+    expect(s.leadSteps).toBe(8);
+    expect(s.features[13]).toBeCloseTo(1, 6);
   });
 });
 
 describe('horizontal DQN actions', () => {
-  const state = (demand: number, trend = 0, peak = demand) => ({
-    features: new Float32Array(),
+  const state = (demand: number, trend = 0, peak = demand, knee = 0.8) => ({
     demand,
     trend,
     peak,
+    knee,
+    leadSteps: 2,
   });
 
-  it('HOLD keeps the replicas until demand passes the safe maximum', () => {
+  it('HOLD keeps the replicas until demand passes 96 % of the knee', () => {
     expect(HORIZONTAL_ACTIONS[0]).toBe('HOLD');
-    expect(replicasForAction(0, 5, state(3.8))).toBe(5);
+    expect(replicasForAction(0, 5, state(3.6))).toBe(5);
     expect(replicasForAction(0, 5, state(1, 0, 1))).toBe(5);
-    // 3.88 pods of demand on 5 is 80 % with the headroom of 0.15 pod (4.85 + 0.15 = 5);
-    // beyond it HOLD adds what brings demand back to 80 %.
-    expect(replicasForAction(0, 5, state(3.88))).toBe(5);
-    expect(replicasForAction(0, 5, state(3.8, 0.1))).toBe(6);
-    expect(replicasForAction(0, 5, state(20))).toBe(26);
+    // 3.72 pods of demand on 5 is 96 % of a knee of 80 % with 0.15 pod of headroom.
+    expect(replicasForAction(0, 5, state(3.72))).toBe(5);
+    expect(replicasForAction(0, 5, state(3.72, 0.1))).toBe(6);
+    expect(replicasForAction(0, 5, state(20))).toBe(27);
   });
 
-  it('a target scales up at once to cover demand and its trend', () => {
-    const t77 = HORIZONTAL_ACTIONS.indexOf('TARGET_77');
-    // 7.5 / 0.77 + 0.15 = 9.89: 10 pods.
-    expect(replicasForAction(t77, 5, state(7.5))).toBe(10);
-    // 2 steps of a trend of 0.4 pods per step are added: 8.3 / 0.77 + 0.15 = 10.9: 11.
-    expect(replicasForAction(t77, 5, state(7.5, 0.4))).toBe(11);
-  });
-
-  it('keeps a small workload off the edge of its only pod', () => {
-    const t80 = HORIZONTAL_ACTIONS.indexOf('TARGET_80');
-    // 0.7 pods of demand is 87.5 % of the target on one pod: with the headroom, two.
-    expect(replicasForAction(t80, 1, state(0.7))).toBe(2);
-    expect(replicasForAction(t80, 1, state(0.6))).toBe(1);
+  it('a target is a fraction of the knee: the same action asks for more pods where latency breaks sooner', () => {
+    const k77 = HORIZONTAL_ACTIONS.indexOf('KNEE_77');
+    // 7.5 / (0.77 × 0.8) + 0.15 = 12.3: 13 pods.
+    expect(replicasForAction(k77, 5, state(7.5))).toBe(13);
+    // Where latency breaks at 40 %: 7.5 / (0.77 × 0.4) + 0.15 = 24.5: 25.
+    expect(replicasForAction(k77, 5, state(7.5, 0, 7.5, 0.4))).toBe(25);
+    // Two steps of a trend of 0.4 pods per step are added: 8.3 / 0.616 + 0.15 = 13.6: 14.
+    expect(replicasForAction(k77, 5, state(7.5, 0.4))).toBe(14);
   });
 
   it('scales down only as far as the recent peak allows', () => {
-    const t80 = HORIZONTAL_ACTIONS.indexOf('TARGET_80');
-    // A peak of 6.2 pods at 80 % is 7.75 + 0.15: 8.
-    expect(replicasForAction(t80, 10, state(4, 0, 6.2))).toBe(8);
-    expect(replicasForAction(t80, 10, state(4, 0, 8.4))).toBe(10);
-    expect(replicasForAction(t80, 3, state(0, 0, 0))).toBe(1);
-    expect(replicasForAction(t80, 3, { ...state(0), demand: undefined })).toBe(3);
+    const k96 = HORIZONTAL_ACTIONS.indexOf('KNEE_96');
+    // A peak of 6 pods, with the 10 % tolerance, at 0.96 × 0.8: 8.6 + 0.15: 9.
+    expect(replicasForAction(k96, 10, state(4, 0, 6))).toBe(9);
+    expect(replicasForAction(k96, 10, state(4, 0, 7.6))).toBe(10);
+    // Just past a boundary on the way up, it does not come straight back down.
+    const k92 = HORIZONTAL_ACTIONS.indexOf('KNEE_92');
+    expect(replicasForAction(k92, 10, state(6.8, 0, 6.8))).toBe(10);
+    expect(replicasForAction(k92, 11, state(6.8, 0, 6.8))).toBe(11);
+    expect(replicasForAction(k96, 3, state(0, 0, 0))).toBe(1);
+    expect(replicasForAction(k96, 3, { ...state(0), demand: undefined })).toBe(3);
+  });
+
+  it('the baseline aims at 70 %, or lower where the knee is', () => {
+    // 7 pods of demand at 70 %: 10 + 0.15: 11.
+    expect(baselineReplicas(5, state(7))).toBe(11);
+    // A knee of 50 %: 85 % of it is 42.5 %: 7 / 0.425 + 0.15 = 16.6: 17.
+    expect(baselineReplicas(5, state(7, 0, 7, 0.5))).toBe(17);
   });
 });

@@ -39,8 +39,23 @@ describe('the oracle', () => {
   });
 
   it('starts pods one startup delay before they are needed, and no earlier', () => {
-    const plan = oracleSchedule(Int32Array.from([1, 1, 1, 5, 5, 1, 1]), 2);
+    const free = {
+      maxScaleUpFactor: 100,
+      maxScaleUpPods: 100,
+      minScaleDownFraction: 0,
+      maxResourceChangeFraction: 1,
+    };
+    const plan = oracleSchedule(Int32Array.from([1, 1, 1, 5, 5, 1, 1]), 2, free);
     expect(Array.from(plan)).toEqual([1, 5, 5, 5, 5, 1, 1]);
+    // The guardrails halve a count at most per step: the oracle plans within them too.
+    expect(Array.from(oracleSchedule(Int32Array.from([1, 1, 1, 5, 5, 1, 1]), 2))).toEqual([
+      1, 5, 5, 5, 5, 2, 1,
+    ]);
+  });
+
+  it('starts a steep ramp early enough for the scale-up limit (x2 or +4 a step)', () => {
+    const plan = oracleSchedule(Int32Array.from([1, 1, 1, 1, 20]), 0);
+    expect(Array.from(plan)).toEqual([1, 1, 5, 10, 20]);
   });
 
   it('needs, per interval, the fewest pods whose p95 meets the SLO', () => {

@@ -10,6 +10,7 @@
 import { mm1P95QueueMs } from '../../core/queueing.js';
 import { type SloModel, type TickLoad, intervalOutcome } from '../../core/slo.js';
 import type { HorizontalDecision } from '../../core/decision.js';
+import { DEFAULT_RATE_LIMITS, type RateLimits } from '../guardrails.js';
 import { decisionHeader, type PolicyInput, type ScalingPolicy } from '../types.js';
 
 export interface OracleForecast {
@@ -86,14 +87,35 @@ export function needPerStep(
   return need;
 }
 
-/** The cheapest schedule whose Ready pods cover every step's need: pods start `lead` steps ahead. */
-export function oracleSchedule(need: Int32Array, lead: number): Int32Array {
+/**
+ * The cheapest schedule whose Ready pods cover every step's need: pods start `lead` steps
+ * ahead, and, under rate limits, early enough that the guardrails every policy goes through
+ * let the count grow in time (and it shrinks no faster than they allow).
+ */
+export function oracleSchedule(
+  need: Int32Array,
+  lead: number,
+  limits: RateLimits = DEFAULT_RATE_LIMITS,
+): Int32Array {
   const n = need.length;
   const plan = new Int32Array(n);
   for (let k = 0; k < n; k++) {
     let m = need[k]!;
     for (let j = k + 1; j <= Math.min(n - 1, k + lead); j++) m = Math.max(m, need[j]!);
     plan[k] = m;
+  }
+  // From p replicas one step may reach max(p × factor, p + pods): the fewest that reach N.
+  for (let k = n - 1; k > 0; k--) {
+    const target = plan[k]!;
+    const before = Math.max(
+      1,
+      Math.min(Math.ceil(target / limits.maxScaleUpFactor), target - limits.maxScaleUpPods),
+    );
+    if (plan[k - 1]! < before) plan[k - 1] = before;
+  }
+  for (let k = 1; k < n; k++) {
+    const floor = Math.floor(plan[k - 1]! * limits.minScaleDownFraction);
+    if (plan[k]! < floor) plan[k] = floor;
   }
   return plan;
 }
@@ -107,6 +129,8 @@ export class OraclePolicy implements ScalingPolicy {
   constructor(
     private readonly forecast: OracleForecast,
     private readonly model: OracleModel,
+    /** The guardrails' rate limits, which the evaluation applies to the oracle too. */
+    private readonly limits: RateLimits = DEFAULT_RATE_LIMITS,
   ) {}
 
   decide(input: PolicyInput): HorizontalDecision {
@@ -119,7 +143,11 @@ export class OraclePolicy implements ScalingPolicy {
         input.bounds.minReplicas,
         input.bounds.maxReplicas,
       );
-      this.plan = oracleSchedule(need, Math.ceil(this.model.startupDelayMs / this.forecast.stepMs));
+      this.plan = oracleSchedule(
+        need,
+        Math.ceil(this.model.startupDelayMs / this.forecast.stepMs),
+        this.limits,
+      );
       this.planBounds = bounds;
     }
     const step = Math.round((o.timeMs - this.forecast.startMs) / this.forecast.stepMs);
