@@ -52,7 +52,7 @@ describe('HorizontalEnv', () => {
     const hold = await episode(new HorizontalEnv(makeEnvRng(1, 0), capped), 0);
     const follow = await episode(
       new HorizontalEnv(makeEnvRng(1, 0), options),
-      HORIZONTAL_ACTIONS.indexOf('KNEE_60'),
+      HORIZONTAL_ACTIONS.indexOf('KNEE_65'),
     );
     expect(hold.first).toHaveLength(HORIZONTAL_FEATURES.length);
     // A step spans every interval while a change rolls out, as the loop leaves it alone then,

@@ -70,7 +70,7 @@ export const DEFAULT_HORIZONTAL_ENV: HorizontalEnvOptions = {
   peakPods: [1, 150],
   gamma: 0.97,
   violationPenalty: 60,
-  nearSloPenalty: 3,
+  nearSloPenalty: 1,
   nearSloFrom: 0.85,
   changePenalty: 1.5,
   costFloorPods: 4,

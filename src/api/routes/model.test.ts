@@ -1,3 +1,4 @@
+import { HORIZONTAL_FEATURES } from '../../policies/dqn/horizontal.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DQN_EXPECTATION } from '../../policies/dqn/dqnPolicy.js';
 import { DQN_VERTICAL_EXPECTATION } from '../../policies/dqnVertical/dqnVerticalPolicy.js';
@@ -43,7 +44,7 @@ describe('GET /model/info', () => {
     expect(
       (body.models as { policy: string; state_dim: number }[]).map((m) => [m.policy, m.state_dim]),
     ).toEqual([
-      ['dqn', 12],
+      ['dqn', HORIZONTAL_FEATURES.length],
       ['dqn-vertical', 10],
     ]);
     expect((await t.app.inject('/health')).json()).toMatchObject({

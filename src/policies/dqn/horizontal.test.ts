@@ -84,9 +84,10 @@ describe('horizontal DQN state', () => {
       m,
       ctx,
     );
-    // Started 130 s ago, Ready for 10 s: 120 s of startup, eight 15-s steps of lead.
+    // Started 130 s ago, Ready for 10 s: 120 s of startup, eight 15-s steps, of which at most
+    // four of trend are projected (a noisy trend over two minutes overshoots).
     expect(m.service.startupMs).toBe(120_000);
-    expect(s.leadSteps).toBe(8);
+    expect(s.leadSteps).toBe(4);
     expect(s.features[13]).toBeCloseTo(1, 6);
   });
 });
@@ -100,37 +101,37 @@ describe('horizontal DQN actions', () => {
     leadSteps: 2,
   });
 
-  it('HOLD keeps the replicas until demand passes 96 % of the knee', () => {
+  it('HOLD keeps the replicas until demand passes the knee', () => {
     expect(HORIZONTAL_ACTIONS[0]).toBe('HOLD');
     expect(replicasForAction(0, 5, state(3.6))).toBe(5);
     expect(replicasForAction(0, 5, state(1, 0, 1))).toBe(5);
-    // 3.72 pods of demand on 5 is 96 % of a knee of 80 % with 0.15 pod of headroom.
-    expect(replicasForAction(0, 5, state(3.72))).toBe(5);
+    // 3.88 pods of demand on 5 is a knee of 80 % with 0.15 pod of headroom.
+    expect(replicasForAction(0, 5, state(3.88))).toBe(5);
     expect(replicasForAction(0, 5, state(3.72, 0.1))).toBe(6);
-    expect(replicasForAction(0, 5, state(20))).toBe(27);
+    expect(replicasForAction(0, 5, state(20))).toBe(26);
   });
 
   it('a target is a fraction of the knee: the same action asks for more pods where latency breaks sooner', () => {
-    const k77 = HORIZONTAL_ACTIONS.indexOf('KNEE_77');
-    // 7.5 / (0.77 × 0.8) + 0.15 = 12.3: 13 pods.
-    expect(replicasForAction(k77, 5, state(7.5))).toBe(13);
-    // Where latency breaks at 40 %: 7.5 / (0.77 × 0.4) + 0.15 = 24.5: 25.
-    expect(replicasForAction(k77, 5, state(7.5, 0, 7.5, 0.4))).toBe(25);
-    // Two steps of a trend of 0.4 pods per step are added: 8.3 / 0.616 + 0.15 = 13.6: 14.
-    expect(replicasForAction(k77, 5, state(7.5, 0.4))).toBe(14);
+    const k75 = HORIZONTAL_ACTIONS.indexOf('KNEE_75');
+    // 7.5 / (0.75 × 0.8) + 0.15 = 12.65: 13 pods.
+    expect(replicasForAction(k75, 5, state(7.5))).toBe(13);
+    // Where latency breaks at 40 %: 7.5 / (0.75 × 0.4) + 0.15 = 25.15: 26.
+    expect(replicasForAction(k75, 5, state(7.5, 0, 7.5, 0.4))).toBe(26);
+    // Two steps of a trend of 0.4 pods per step are added: 8.3 / 0.6 + 0.15 = 13.98: 14.
+    expect(replicasForAction(k75, 5, state(7.5, 0.4))).toBe(14);
   });
 
   it('scales down only as far as the recent peak allows', () => {
-    const k96 = HORIZONTAL_ACTIONS.indexOf('KNEE_96');
-    // A peak of 6 pods, with the 10 % tolerance, at 0.96 × 0.8: 8.6 + 0.15: 9.
-    expect(replicasForAction(k96, 10, state(4, 0, 6))).toBe(9);
-    expect(replicasForAction(k96, 10, state(4, 0, 7.6))).toBe(10);
+    const k100 = HORIZONTAL_ACTIONS.indexOf('KNEE_100');
+    // A peak of 6 pods, with the 10 % tolerance, at the knee of 0.8: 8.25 + 0.15: 9.
+    expect(replicasForAction(k100, 10, state(4, 0, 6))).toBe(9);
+    expect(replicasForAction(k100, 10, state(4, 0, 7.6))).toBe(10);
     // Just past a boundary on the way up, it does not come straight back down.
-    const k92 = HORIZONTAL_ACTIONS.indexOf('KNEE_92');
+    const k92 = HORIZONTAL_ACTIONS.indexOf('KNEE_93');
     expect(replicasForAction(k92, 10, state(6.8, 0, 6.8))).toBe(10);
     expect(replicasForAction(k92, 11, state(6.8, 0, 6.8))).toBe(11);
-    expect(replicasForAction(k96, 3, state(0, 0, 0))).toBe(1);
-    expect(replicasForAction(k96, 3, { ...state(0), demand: undefined })).toBe(3);
+    expect(replicasForAction(k100, 3, state(0, 0, 0))).toBe(1);
+    expect(replicasForAction(k100, 3, { ...state(0), demand: undefined })).toBe(3);
   });
 
   it('the baseline aims at 70 %, or lower where the knee is', () => {

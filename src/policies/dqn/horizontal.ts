@@ -36,12 +36,13 @@ export const PEAK_WINDOW = 20;
 export const DECISION_STEP_MS = 15_000;
 /** Steps of trend added to demand when scaling up: a pod's startup, within these bounds. */
 export const MIN_LEAD_STEPS = 2;
-export const MAX_LEAD_STEPS = 10;
+export const MAX_LEAD_STEPS = 4;
 /**
  * No action may leave the projected demand above this fraction of the knee: HOLD too scales
- * up past it. A learned policy must not be able to hold a workload at its breaking point.
+ * up past it. The knee is a cautious estimate (readings within the SLO never overstate it), so
+ * this is at or below the true breaking point; a learned policy cannot hold a workload past it.
  */
-export const SAFE_MAX_OF_KNEE = 0.96;
+export const SAFE_MAX_OF_KNEE = 1;
 /** The baseline's target while the knee is being learned: an HPA at 70 %, or lower. */
 export const BASELINE_TARGET = 0.7;
 export const BASELINE_OF_KNEE = 0.85;
@@ -78,7 +79,7 @@ export const HORIZONTAL_FEATURES = [
 ] as const;
 
 /** Targets as fractions of the knee. */
-export const HORIZONTAL_TARGETS = [0.6, 0.7, 0.77, 0.83, 0.88, 0.92, 0.96] as const;
+export const HORIZONTAL_TARGETS = [0.65, 0.75, 0.82, 0.88, 0.93, 0.97, 1] as const;
 export const HORIZONTAL_ACTIONS = [
   'HOLD',
   ...HORIZONTAL_TARGETS.map((t) => `KNEE_${Math.round(t * 100)}`),
