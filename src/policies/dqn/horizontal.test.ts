@@ -64,7 +64,9 @@ describe('horizontal DQN state', () => {
     let s = horizontalState(o(0), m, { ...ctx, slo });
     expect(s.control).toBe('baseline');
     expect(s.controlReason).toMatch(/learning the workload: 1 of 20/);
-    expect(s.features[10]).toBeCloseTo(95 / 200, 5);
+    expect(s.latencyRatio).toBeCloseTo(95 / 200, 5);
+    // No interval breached the SLO yet.
+    expect(s.features[10]).toBe(0);
     for (let i = 1; i < CONFIDENT_SAMPLES; i++) s = horizontalState(o(i), m, { ...ctx, slo });
     expect(s.control).toBe('learned');
     // p95 of 95 ms at 60 % CPU against 200 ms: the knee is at least 1 - 0.475 × 0.4 = 81 %.

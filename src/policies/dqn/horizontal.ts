@@ -70,7 +70,7 @@ export const HORIZONTAL_FEATURES = [
   'ready replicas / spec replicas',
   'starting replicas / spec replicas',
   'CPU usage / CPU limit of measured pods, over the knee',
-  'p95 latency / SLO latency (0 without a latency signal)',
+  'share of the last 8 intervals that breached the SLO (0 without a latency signal)',
   'log replicas / log max replicas',
   'pods without metrics / spec replicas',
   'pod startup delay in decision steps / 8',
@@ -228,7 +228,13 @@ export function horizontalState(
   features[7] = clip(ready / replicas, 0, 2);
   features[8] = clip(starting / replicas, 0, 2);
   features[9] = clip((usage.cpuOfLimit ?? 0) / learned.estimate.knee, 0, 3);
-  features[10] = clip(learned.ratio ?? 0, 0, 3);
+  // Not p95 / SLO: where the base latency is most of the SLO, that ratio is high at any load
+  // and reads as danger; a breach means the same on every workload.
+  const breaches = memory.service.recentBreaches;
+  features[10] =
+    learned.control === 'assumed' || breaches.length === 0
+      ? 0
+      : breaches.reduce((s, b) => s + b, 0) / breaches.length;
   features[11] = clip(Math.log(replicas + 1) / Math.log(Math.max(2, ctx.maxReplicas) + 1), 0, 1.5);
   features[12] = clip(missing / replicas, 0, 1);
   features[13] = clip(
