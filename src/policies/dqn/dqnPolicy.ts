@@ -80,7 +80,7 @@ function explain(
       ? `, p95 latency at ${pct(state.latencyRatio)} of the SLO`
       : '';
   const demand = `CPU demand is ${state.demand.toFixed(2)} pods of request on ${current} replicas (trend ${state.trend >= 0 ? '+' : ''}${state.trend.toFixed(2)}/step${latency})`;
-  const knee = `latency ${state.control === 'assumed' ? 'is assumed to hold' : 'holds'} to ${pct(state.knee)} CPU`;
+  const knee = `latency ${state.control === 'assumed' ? 'is assumed to hold' : 'holds'} to ${pct(state.knee)} of the CPU request`;
   const why =
     action === 'BASELINE'
       ? `${state.controlReason ?? 'the baseline decides'}; aiming at ${pct(baselineTarget(state.knee))} utilisation: ${verb}`
