@@ -2,7 +2,7 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/clock.js';
-import { PrometheusSource, podRegex } from './prometheus.js';
+import { PrometheusSource, podRegex, prometheusServiceSignals } from './prometheus.js';
 
 // A stand-in that speaks Prometheus' HTTP API on loopback: it answers from a table of queries,
 // so these tests check the requests qpilot sends and how it reads the answers.
@@ -94,5 +94,22 @@ describe('PrometheusSource', () => {
 
   it('escapes dots in pod name patterns', () => {
     expect(podRegex('api.v2')).toBe('api\\\\.v2-[a-z0-9]+-[a-z0-9]+');
+  });
+});
+
+describe('prometheusServiceSignals', () => {
+  it("gives the loop a Deployment's p95 latency, and nothing for one without samples", async () => {
+    const url = await fakePrometheus((q) =>
+      q.includes('"web-') ? { status: 200, body: vector(0.118) } : { status: 200, body: vector() },
+    );
+    const clock = new ManualClock(1_700_000_000_000);
+    const signals = prometheusServiceSignals(new PrometheusSource(url, clock), clock);
+    expect(await signals.serviceSignals('shop', 'web')).toEqual({
+      latencyP95Ms: 118,
+      windowMs: 60_000,
+      timestampMs: 1_700_000_000_000,
+    });
+    expect(await signals.serviceSignals('shop', 'api')).toBeUndefined();
+    expect(seen.every((q) => q.includes('http_request_duration_seconds_bucket'))).toBe(true);
   });
 });
