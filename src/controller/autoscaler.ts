@@ -62,6 +62,23 @@ export interface AutoscalerDeps {
   signals?: ServiceSignalSource;
 }
 
+/** Latency queries in flight at once in a cycle. */
+const SIGNAL_QUERIES_AT_ONCE = 10;
+
+/** `fn` over the items, at most `width` at a time; the results in the items' order. */
+async function atMost<T, R>(width: number, items: T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, width), items.length) }, worker));
+  return results;
+}
+
 /** What the loop reports as it goes, for metrics. */
 export interface AutoscalerObserver {
   cycle?(durationMs: number, results: readonly WorkloadResult[]): void;
@@ -330,19 +347,17 @@ export class Autoscaler {
   private async addServiceSignals(items: Item[]): Promise<void> {
     const source = this.deps.signals;
     if (!source) return;
-    await Promise.all(
-      items
-        .filter((item) => item.plan.slo && !item.observation.service)
-        .map(async (item) => {
-          const { namespace, name } = item.plan;
-          try {
-            const service = await source.serviceSignals(namespace, name);
-            if (service) item.observation = { ...item.observation, service };
-          } catch (err) {
-            this.deps.onError?.(namespace, name, err);
-          }
-        }),
-    );
+    const wanted = items.filter((item) => item.plan.slo && !item.observation.service);
+    // A few queries at a time: a Prometheus is not to be asked a thousand things at once.
+    await atMost(SIGNAL_QUERIES_AT_ONCE, wanted, async (item) => {
+      const { namespace, name } = item.plan;
+      try {
+        const service = await source.serviceSignals(namespace, name);
+        if (service) item.observation = { ...item.observation, service };
+      } catch (err) {
+        this.deps.onError?.(namespace, name, err);
+      }
+    });
   }
 
   /** Why a decision is not acted on now, or undefined when it is. */
@@ -408,18 +423,8 @@ export class Autoscaler {
   }
 
   /** Issues the changes through the actuator, a few at a time; none waits for its rollout. */
-  private async issue(changes: Decided[]): Promise<WorkloadResult[]> {
-    const results: WorkloadResult[] = new Array<WorkloadResult>(changes.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < changes.length) {
-        const i = next++;
-        results[i] = await this.issueOne(changes[i]!);
-      }
-    };
-    const width = Math.max(1, this.deps.concurrency ?? 5);
-    await Promise.all(Array.from({ length: Math.min(width, changes.length) }, worker));
-    return results;
+  private issue(changes: Decided[]): Promise<WorkloadResult[]> {
+    return atMost(this.deps.concurrency ?? 5, changes, (c) => this.issueOne(c));
   }
 
   private async issueOne({ item, decision }: Decided): Promise<WorkloadResult> {
