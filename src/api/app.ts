@@ -46,6 +46,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     apiToken: deps.config.apiToken,
     readToken: deps.config.readToken,
     corsOrigins: deps.config.corsOrigins,
+    allowedHosts: deps.config.allowedHosts,
+    now: () => deps.clock.now(),
     rateLimitPerMin: deps.config.rateLimitPerMin,
   });
 

@@ -37,10 +37,13 @@ const FLAG_NAMES: Partial<Record<keyof QpilotConfig, string>> = {
   databaseUrl: '--database-url',
   dataDir: '--data-dir',
   corsOrigins: '--cors-origins',
+  allowedHosts: '--allowed-hosts',
   rateLimitPerMin: '--rate-limit',
   leaderElection: '--leader-election',
   leaseDurationSec: '--lease-duration',
   targetUrl: '--target-url',
+  loadTestDurationSec: '--load-test-duration',
+  loadTestConnections: '--load-test-connections',
   podMin: '--pod-min',
   podMax: '--pod-max',
 };
@@ -51,6 +54,7 @@ const FLAG_KEYS: Record<string, keyof QpilotConfig> = {
   scalingCooldown: 'scalingCooldownMin',
   rateLimit: 'rateLimitPerMin',
   leaseDuration: 'leaseDurationSec',
+  loadTestDuration: 'loadTestDurationSec',
 };
 
 function serveFlags(flags: Record<string, unknown>): RawConfig {
@@ -213,6 +217,12 @@ export function buildProgram(io: CliIo, onServe?: (server: RunningServer) => voi
       )
       .addOption(
         new Option(
+          '--allowed-hosts <list>',
+          'host names besides localhost that loopback clients may address without a token (env QPILOT_ALLOWED_HOSTS)',
+        ),
+      )
+      .addOption(
+        new Option(
           '--rate-limit <per-minute>',
           'mutating requests per minute and client (env QPILOT_RATE_LIMIT, default 120)',
         ),
@@ -245,6 +255,18 @@ export function buildProgram(io: CliIo, onServe?: (server: RunningServer) => voi
         new Option(
           '--target-url <url>',
           'the URL GET /app/stat load-tests (env QPILOT_TARGET_URL)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--load-test-duration <seconds>',
+          'seconds each GET /app/stat loads the target (env QPILOT_LOAD_TEST_DURATION_SEC, default 5, at most 60)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--load-test-connections <n>',
+          'connections of each GET /app/stat load test (env QPILOT_LOAD_TEST_CONNECTIONS, default 10, at most 100)',
         ),
       ),
   ).action(async (rawFlags: Record<string, unknown>) => {

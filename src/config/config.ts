@@ -55,8 +55,13 @@ export interface QpilotConfig {
   apiToken?: string;
   /** Bearer token accepted by read-only routes (the API token is accepted too). */
   readToken?: string;
-  /** Origins allowed by CORS; none when empty. */
+  /** Origins allowed by CORS, and to make changes from a browser; none when empty. */
   corsOrigins: string[];
+  /**
+   * Host names a loopback client may address besides localhost, 127.0.0.1 and [::1] when no
+   * token proves who it is (DNS rebinding, ADR 9).
+   */
+  allowedHosts: string[];
   /** Mutating requests per minute and client. */
   rateLimitPerMin: number;
   /** Lease-based leader election: auto (on in a cluster), true or false. */
@@ -69,6 +74,9 @@ export interface QpilotConfig {
   identity?: string;
   /** The URL `GET /app/stat` load-tests (seed 004's JMeter target). */
   targetUrl?: string;
+  /** Seed 004's fixed test plan: how long `GET /app/stat` loads the target, and how hard. */
+  loadTestDurationSec: number;
+  loadTestConnections: number;
   /** Seed 004's bounds of `POST /pod/scale/in` and `/pod/scale/out`. */
   podMin: number;
   podMax: number;
@@ -104,11 +112,14 @@ export const DEFAULT_CONFIG: QpilotConfig = {
   policy: 'dqn',
   dataDir: 'data',
   corsOrigins: [],
+  allowedHosts: [],
   rateLimitPerMin: 120,
   leaderElection: 'auto',
   leaseDurationSec: 15,
   podMin: 1,
   podMax: 5,
+  loadTestDurationSec: 5,
+  loadTestConnections: 10,
 };
 
 /** Values as they arrive from flags (commander) or the environment: strings, or already typed. */
@@ -143,12 +154,15 @@ const ENV_NAMES: Record<keyof QpilotConfig, string> = {
   apiToken: 'QPILOT_API_TOKEN',
   readToken: 'QPILOT_READ_TOKEN',
   corsOrigins: 'QPILOT_CORS_ORIGINS',
+  allowedHosts: 'QPILOT_ALLOWED_HOSTS',
   rateLimitPerMin: 'QPILOT_RATE_LIMIT',
   leaderElection: 'QPILOT_LEADER_ELECTION',
   leaseDurationSec: 'QPILOT_LEASE_DURATION_SEC',
   leaseNamespace: 'POD_NAMESPACE',
   identity: 'POD_NAME',
   targetUrl: 'QPILOT_TARGET_URL',
+  loadTestDurationSec: 'QPILOT_LOAD_TEST_DURATION_SEC',
+  loadTestConnections: 'QPILOT_LOAD_TEST_CONNECTIONS',
   podMin: 'QPILOT_POD_MIN',
   podMax: 'QPILOT_POD_MAX',
 };
@@ -207,6 +221,17 @@ function oneOf<T extends string>(value: string, source: string, allowed: readonl
   if (!(allowed as readonly string[]).includes(v))
     throw invalidArgument(`${source} must be one of ${allowed.join(', ')}, got "${value}"`);
   return v as T;
+}
+
+const HOST_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+function hostNameOf(value: string, source: string): string {
+  const name = value.trim().toLowerCase();
+  if (!HOST_NAME.test(name) || name.length > 253)
+    throw invalidArgument(
+      `${source} must list host names without scheme or port (e.g. qpilot.example.com), got "${value}"`,
+    );
+  return name;
 }
 
 function httpUrl(value: string, source: string): string {
@@ -283,6 +308,9 @@ const PARSERS: Record<keyof QpilotConfig, Parser> = {
   dataDir: (_raw, _source, text) => ({ dataDir: text.trim() }),
   apiToken: (_raw, source, text) => ({ apiToken: token(text, source) }),
   readToken: (_raw, source, text) => ({ readToken: token(text, source) }),
+  allowedHosts: (raw, source) => ({
+    allowedHosts: items(raw as string | string[]).map((h) => hostNameOf(h, source)),
+  }),
   corsOrigins: (raw, source) => ({
     corsOrigins: items(raw as string | string[]).map((o) => httpUrl(o, source)),
   }),
@@ -298,7 +326,13 @@ const PARSERS: Record<keyof QpilotConfig, Parser> = {
   leaseNamespace: (_raw, source, text) => ({ leaseNamespace: dnsLabel(text, source) }),
   identity: (_raw, _source, text) => ({ identity: text.trim() }),
   targetUrl: (_raw, source, text) => ({ targetUrl: httpUrl(text, source) }),
-  podMin: (raw, source) => ({ podMin: integer(raw as string | number, source, 0, 10_000) }),
+  loadTestDurationSec: (raw, source) => ({
+    loadTestDurationSec: integer(raw as string | number, source, 1, 60),
+  }),
+  loadTestConnections: (raw, source) => ({
+    loadTestConnections: integer(raw as string | number, source, 1, 100),
+  }),
+  podMin: (raw, source) => ({ podMin: integer(raw as string | number, source, 1, 10_000) }),
   podMax: (raw, source) => ({ podMax: integer(raw as string | number, source, 1, 10_000) }),
 };
 

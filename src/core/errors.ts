@@ -10,6 +10,10 @@ export const errorCatalogue = {
   },
   QP_ERR_UNAUTHORIZED: { status: 401, summary: 'a bearer token is required or was not accepted' },
   QP_ERR_FORBIDDEN: { status: 403, summary: 'the cluster refused the operation (RBAC)' },
+  QP_ERR_CROSS_SITE: {
+    status: 403,
+    summary: 'a change from another site, or a request to a host name qpilot does not answer to',
+  },
   QP_ERR_NOT_FOUND: {
     status: 404,
     summary: 'the named namespace, pod, node, workload or route does not exist',

@@ -109,11 +109,26 @@ describe('POST /pod/set-pod-count/:count', () => {
       bounds: { min: 1, max: 5 },
     });
     expect(await replicas(t)).toBe(5);
-    for (const bad of ['-1', 'three', '2.5', '10001']) {
+    // Whatever Number() would read as a number is not a count unless it is decimal digits:
+    // a blank once scaled the Deployment to 0.
+    const notCounts = ['-1', 'three', '2.5', '10001', '0', '%20', '%09', '%0A', '%C2%A0'].concat([
+      '0x10',
+      '0o7',
+      '0b11',
+      '.5e1',
+      '%2B1',
+      '1e1',
+      '1%20',
+      'Infinity',
+    ]);
+    for (const bad of notCounts) {
       const r = await t.app.inject({ method: 'POST', url: `/pod/set-pod-count/${bad}` });
       expect(r.statusCode, bad).toBe(400);
       expect(r.json<{ error: string }>().error).toContain('count');
     }
+    expect(await replicas(t)).toBe(5);
+    const padded = await t.app.inject({ method: 'POST', url: '/pod/set-pod-count/003' });
+    expect(padded.json()).toMatchObject({ requested_pods: 3, pods: 3 });
   });
 });
 
@@ -145,8 +160,14 @@ describe('GET /app/stat', () => {
     });
     await new Promise<void>((r) => target!.listen(0, '127.0.0.1', r));
     const { port } = target.address() as { port: number };
-    t = await simApp({ config: { targetUrl: `http://127.0.0.1:${port}` } });
-    const res = await t.app.inject('/app/stat?duration=1&connections=2');
+    t = await simApp({
+      config: {
+        targetUrl: `http://tester:s3cret@127.0.0.1:${port}`,
+        loadTestDurationSec: 1,
+        loadTestConnections: 2,
+      },
+    });
+    const res = await t.app.inject('/app/stat');
     expect(res.statusCode).toBe(200);
     const body = res.json<Record<string, number> & { load_test: { requests: number } }>();
     expect(body.load_test.requests).toBeGreaterThan(10);
@@ -156,6 +177,52 @@ describe('GET /app/stat', () => {
     expect(body.reward).toBeGreaterThan(0);
     expect(body.reward).toBeLessThanOrEqual(1);
     expect(body.running_pods).toBe(2);
+    expect(body.load_test).toMatchObject({ duration_seconds: 1, connections: 2 });
+    // The target's credentials are used, never shown.
+    expect(res.body).not.toContain('s3cret');
+    expect(res.body).not.toContain('tester');
+    expect(res.json<{ load_test: { url: string } }>().load_test.url).toBe(
+      `http://127.0.0.1:${port}`,
+    );
+  });
+
+  it('is an action: the API token, one at a time, the plan from the configuration, no HEAD', async () => {
+    let served = 0;
+    target = createServer((_req, res) => {
+      served++;
+      res.end('ok');
+    });
+    await new Promise<void>((r) => target!.listen(0, '127.0.0.1', r));
+    const { port } = target.address() as { port: number };
+    const token = 'api-token-0123456789abcdef';
+    t = await simApp({
+      config: {
+        targetUrl: `http://127.0.0.1:${port}`,
+        apiToken: token,
+        loadTestDurationSec: 1,
+        loadTestConnections: 1,
+        rateLimitPerMin: 4,
+      },
+    });
+    const auth = { authorization: `Bearer ${token}` };
+    expect((await t.app.inject('/app/stat')).statusCode).toBe(401);
+    expect(
+      (await t.app.inject({ method: 'HEAD', url: '/app/stat', headers: auth })).statusCode,
+    ).toBe(404);
+    // The caller no longer chooses how long or how hard.
+    for (const q of ['duration=60', 'connections=100']) {
+      const r = await t.app.inject({ url: `/app/stat?${q}`, headers: auth });
+      expect(r.statusCode, q).toBe(400);
+    }
+    expect(served).toBe(0);
+    const [first, second] = await Promise.all([
+      t.app.inject({ url: '/app/stat', headers: auth }),
+      t.app.inject({ url: '/app/stat', headers: auth }),
+    ]);
+    expect([first.statusCode, second.statusCode].sort()).toEqual([200, 409]);
+    // Counted with the changes by the rate limit: the 400s, the 200 and the 409 spent it.
+    const limited = await t.app.inject({ url: '/app/stat', headers: auth });
+    expect(limited.statusCode).toBe(429);
   });
 
   it('counts refused requests as dropped', async () => {
@@ -165,8 +232,14 @@ describe('GET /app/stat', () => {
     });
     await new Promise<void>((r) => target!.listen(0, '127.0.0.1', r));
     const { port } = target.address() as { port: number };
-    t = await simApp({ config: { targetUrl: `http://127.0.0.1:${port}` } });
-    const body = (await t.app.inject('/app/stat?duration=1&connections=1')).json<{
+    t = await simApp({
+      config: {
+        targetUrl: `http://127.0.0.1:${port}`,
+        loadTestDurationSec: 1,
+        loadTestConnections: 1,
+      },
+    });
+    const body = (await t.app.inject('/app/stat')).json<{
       drop_percent: number;
       reward: number;
     }>();
@@ -179,7 +252,7 @@ describe('GET /app/stat', () => {
     const res = await t.app.inject('/app/stat');
     expect(res.statusCode).toBe(400);
     expect(res.json<{ error: string }>().error).toContain('QPILOT_TARGET_URL');
-    expect((await t.app.inject('/app/stat?duration=3600')).statusCode).toBe(400);
+    expect((await t.app.inject('/app/stat?slo_ms=0x10')).statusCode).toBe(400);
   });
 });
 

@@ -27,16 +27,16 @@ const ChangeQuery = Type.Object(
 type ChangeQueryType = Static<typeof ChangeQuery>;
 
 const CountParams = Type.Object({
-  count: Type.Integer({ minimum: 0, maximum: 10_000, description: 'The number of pods wanted' }),
+  count: Type.Integer({
+    minimum: 1,
+    maximum: 10_000,
+    description: 'The number of pods wanted (scaling to zero is not an experiment)',
+  }),
 });
 
 const AppStatQuery = Type.Object(
   {
     ...TargetQuery.properties,
-    duration: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: 60, default: 5, description: 'Seconds of load' }),
-    ),
-    connections: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
     slo_ms: Type.Optional(
       Type.Number({
         exclusiveMinimum: 0,
@@ -48,6 +48,14 @@ const AppStatQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** The target URL as it may be shown: without the user and password it may carry. */
+export function shownUrl(url: string): string {
+  const u = new URL(url);
+  u.username = '';
+  u.password = '';
+  return u.toString().replace(/\/$/, '');
+}
 
 const SeriesName = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' });
 const MetricsBody = Type.Object(
@@ -195,12 +203,16 @@ export function experimentRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
   );
 
+  // The load test is an action: it sends traffic (ADR 9 counts it with the changes). One at a
+  // time, with seed 004's fixed plan from the configuration, never the caller's.
+  let loadTestRunning = false;
   app.get<{ Querystring: Static<typeof AppStatQuery> }>(
     '/app/stat',
     {
+      exposeHeadRoute: false,
       schema: {
         summary:
-          'Pod information, then a bounded load test of the target URL: average latency, drop percentage and the reward',
+          'Pod information, then the configured load test of the target URL: average latency, drop percentage and the reward (one at a time; needs the API token)',
         tags: ['experiments'],
         querystring: AppStatQuery,
         response: { 200: Open, ...errorResponses },
@@ -210,35 +222,47 @@ export function experimentRoutes(app: FastifyInstance, deps: AppDeps): void {
       const url = deps.config.targetUrl;
       if (!url)
         throw invalidArgument('no target URL to load-test: set QPILOT_TARGET_URL or --target-url');
-      const { duration = 5, connections = 10, slo_ms: slo = 200 } = request.query;
+      if (loadTestRunning)
+        throw new QpError(
+          'QP_ERR_CONFLICT',
+          'a load test is running already; retry when it ends (it lasts QPILOT_LOAD_TEST_DURATION_SEC)',
+        );
+      const { slo_ms: slo = 200 } = request.query;
       const { namespace, deployment } = resolveTarget(deps, request.query);
-      const { view } = await targetSnapshot(deps, namespace, deployment);
-      const load = await runLoadTest({ url, durationSec: duration, connections, timeoutSec: 10 });
-      const reward = appStatReward({
-        averageLatencyMs: load.averageLatencyMs,
-        dropPercent: load.dropPercent,
-        pods: view.running_pods,
-        maxPods: bounds().max,
-        sloLatencyMs: slo,
-      });
-      return {
-        ...view,
-        load_test: {
-          url,
-          duration_seconds: duration,
-          connections,
-          requests: load.requests,
-          requests_per_second: load.requestsPerSec,
-          errors: load.errors,
-          timeouts: load.timeouts,
-          non_2xx: load.non2xx,
-        },
-        average_latency_ms: Number(load.averageLatencyMs.toFixed(2)),
-        p97_5_latency_ms: load.p95LatencyMs,
-        drop_percent: Number(load.dropPercent.toFixed(3)),
-        reward: Number(reward.toFixed(4)),
-        slo_ms: slo,
-      };
+      loadTestRunning = true;
+      try {
+        const { view } = await targetSnapshot(deps, namespace, deployment);
+        const duration = deps.config.loadTestDurationSec;
+        const connections = deps.config.loadTestConnections;
+        const load = await runLoadTest({ url, durationSec: duration, connections, timeoutSec: 10 });
+        const reward = appStatReward({
+          averageLatencyMs: load.averageLatencyMs,
+          dropPercent: load.dropPercent,
+          pods: view.running_pods,
+          maxPods: bounds().max,
+          sloLatencyMs: slo,
+        });
+        return {
+          ...view,
+          load_test: {
+            url: shownUrl(url),
+            duration_seconds: duration,
+            connections,
+            requests: load.requests,
+            requests_per_second: load.requestsPerSec,
+            errors: load.errors,
+            timeouts: load.timeouts,
+            non_2xx: load.non2xx,
+          },
+          average_latency_ms: Number(load.averageLatencyMs.toFixed(2)),
+          p97_5_latency_ms: load.p95LatencyMs,
+          drop_percent: Number(load.dropPercent.toFixed(3)),
+          reward: Number(reward.toFixed(4)),
+          slo_ms: slo,
+        };
+      } finally {
+        loadTestRunning = false;
+      }
     },
   );
 
