@@ -28,6 +28,8 @@ export interface AppDeps {
   /** Seed 004's sampler and the series it stored. */
   sampler: MetricsSampler;
   samples: SampleStore;
+  /** The database behind the decisions and samples, for /health and /ready; none in memory. */
+  store?: { description: string; ping(): Promise<void> };
   /** For GET /config: where the models come from, and whether qpilot runs in a pod. */
   modelPath?: string;
   inCluster?: boolean;

@@ -123,7 +123,7 @@ export function isMutating(request: FastifyRequest): boolean {
   return request.method === 'POST' || ACTIONS.has(request.routeOptions.url ?? '');
 }
 
-const OPEN_PATHS = new Set(['/health']);
+const OPEN_PATHS = new Set(['/health', '/ready']);
 
 export async function installSecurity(
   app: FastifyInstance,

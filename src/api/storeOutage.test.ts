@@ -151,4 +151,68 @@ describe('a store that cannot be written', () => {
       }
     }, 60_000);
   });
+
+  describe('PostgreSQL paused (a partition: connections open, nothing answers)', () => {
+    let pg: TestPostgres;
+    beforeAll(async () => {
+      pg = await startPostgres();
+    }, 60_000);
+    afterAll(() => pg?.stop());
+
+    it('answers 503 within the timeout, says so on /ready, and recovers when it answers again', async () => {
+      const timeoutMs = 1_000;
+      const store = await openStore({
+        databaseUrl: pg.url,
+        dataDir: '',
+        cwd: '/',
+        nowMs: 0,
+        timeoutMs,
+      });
+      const t = await simApp({ store, settings: { policy: 'static:4', dryRun: false } });
+      const wallMs = () => performance.now();
+      try {
+        expect((await t.app.inject('/ready')).statusCode).toBe(200);
+        pg.pause();
+        const before = await clusterState(t);
+        for (const [method, url] of [
+          ['POST', '/pod/set-pod-count/4'],
+          ['POST', '/scale/all'],
+          ['GET', '/decisions'],
+          ['GET', '/statistics'],
+        ] as const) {
+          const started = wallMs();
+          const res = await t.app.inject({ method, url });
+          expect(res.statusCode, url).toBe(503);
+          expect(res.json<{ error: string }>().error, url).toMatch(/decision store|PostgreSQL/);
+          // Every wait is bounded: connecting, a connection from the pool, a statement.
+          expect(wallMs() - started, url).toBeLessThan(4 * timeoutMs + 2_000);
+        }
+        expect(await clusterState(t)).toBe(before);
+        const ready = await t.app.inject('/ready');
+        expect(ready.statusCode).toBe(503);
+        expect(ready.json<{ error: string }>().error).toContain('PostgreSQL');
+        const health = await t.app.inject('/health');
+        expect(health.statusCode).toBe(200);
+        expect(health.json()).toMatchObject({
+          status: 'degraded',
+          checks: { store: { status: 'unavailable' } },
+        });
+
+        pg.resume();
+        // Connections the timeouts broke are thrown away; fresh ones serve the next calls.
+        let res = await t.app.inject({ method: 'POST', url: '/pod/set-pod-count/4' });
+        for (let i = 0; i < 10 && res.statusCode === 503; i++) {
+          await new Promise((r) => setTimeout(r, 200));
+          res = await t.app.inject({ method: 'POST', url: '/pod/set-pod-count/4' });
+        }
+        expect(res.statusCode).toBe(200);
+        expect((await t.sim.getWorkload('default', 'web')).spec?.replicas).toBe(4);
+        expect((await t.app.inject('/ready')).statusCode).toBe(200);
+      } finally {
+        pg.resume();
+        await t.app.close();
+        await store.close().catch(() => undefined);
+      }
+    }, 60_000);
+  });
 });

@@ -15,6 +15,9 @@ const io = {
   now: () => new RealClock().now(),
 };
 
+/** Within Kubernetes' default 30 s grace period, with room for the Service to drain. */
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
 // A failure inside a request handler never reaches here (the API answers it); anything that
 // does is logged and the process carries on serving.
 process.on('unhandledRejection', (reason) => {
@@ -25,14 +28,25 @@ process.on('unhandledRejection', (reason) => {
 
 try {
   await buildProgram(io, (server) => {
+    let stopping = false;
     const stop = () => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      // Closing waits for requests in flight and the store; a store that stopped answering
+      // must not keep a terminated pod alive until Kubernetes kills it.
+      setTimeout(() => {
+        io.stderr(
+          `qpilot: did not stop within ${SHUTDOWN_DEADLINE_MS / 1000} s (the store or the cluster does not answer); exiting\n`,
+        );
+        process.exit(1);
+      }, SHUTDOWN_DEADLINE_MS).unref();
       server.close().then(
         () => process.exit(0),
         () => process.exit(1),
       );
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   }).parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {

@@ -36,6 +36,7 @@ const FLAG_NAMES: Partial<Record<keyof QpilotConfig, string>> = {
   policy: '--policy',
   databaseUrl: '--database-url',
   dataDir: '--data-dir',
+  storeTimeoutMs: '--store-timeout-ms',
   corsOrigins: '--cors-origins',
   allowedHosts: '--allowed-hosts',
   rateLimitPerMin: '--rate-limit',
@@ -207,6 +208,12 @@ export function buildProgram(io: CliIo, onServe?: (server: RunningServer) => voi
         new Option(
           '--data-dir <dir>',
           'where the SQLite file lives (env QPILOT_DATA_DIR, default data)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--store-timeout-ms <ms>',
+          'how long a PostgreSQL call may wait before it fails with a 503 (env QPILOT_STORE_TIMEOUT_MS, default 5000)',
         ),
       )
       .addOption(

@@ -75,6 +75,7 @@ export async function startServer(
     dataDir: config.dataDir,
     cwd: io.cwd,
     nowMs: clock.now(),
+    timeoutMs: config.storeTimeoutMs,
   });
   logger.info({ store: store.description }, `decisions are kept in ${store.description}`);
   const log = store.decisions;
@@ -119,6 +120,7 @@ export async function startServer(
     scaling,
     sampler,
     samples: store.samples,
+    store,
     modelPath: config.modelPath ?? 'models',
     inCluster,
     cluster,
@@ -148,6 +150,7 @@ export async function startServer(
       await sampler.close();
       await scaling.close();
       await elector?.stop();
+      await store.close();
     },
   };
 }

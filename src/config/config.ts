@@ -51,6 +51,8 @@ export interface QpilotConfig {
   /** PostgreSQL (postgres://…) for decisions and samples; SQLite under dataDir when absent. */
   databaseUrl?: string;
   dataDir: string;
+  /** How long a PostgreSQL call may wait (connect, pool, statement) before it is a 503. */
+  storeTimeoutMs: number;
   /** Bearer token required by mutating routes; none required when absent (loopback only). */
   apiToken?: string;
   /** Bearer token accepted by read-only routes (the API token is accepted too). */
@@ -111,6 +113,7 @@ export const DEFAULT_CONFIG: QpilotConfig = {
   scalingCooldownMin: 30,
   policy: 'dqn',
   dataDir: 'data',
+  storeTimeoutMs: 5_000,
   corsOrigins: [],
   allowedHosts: [],
   rateLimitPerMin: 120,
@@ -151,6 +154,7 @@ const ENV_NAMES: Record<keyof QpilotConfig, string> = {
   policy: 'QPILOT_POLICY',
   databaseUrl: 'DATABASE_URL',
   dataDir: 'QPILOT_DATA_DIR',
+  storeTimeoutMs: 'QPILOT_STORE_TIMEOUT_MS',
   apiToken: 'QPILOT_API_TOKEN',
   readToken: 'QPILOT_READ_TOKEN',
   corsOrigins: 'QPILOT_CORS_ORIGINS',
@@ -326,6 +330,9 @@ const PARSERS: Record<keyof QpilotConfig, Parser> = {
   leaseNamespace: (_raw, source, text) => ({ leaseNamespace: dnsLabel(text, source) }),
   identity: (_raw, _source, text) => ({ identity: text.trim() }),
   targetUrl: (_raw, source, text) => ({ targetUrl: httpUrl(text, source) }),
+  storeTimeoutMs: (raw, source) => ({
+    storeTimeoutMs: integer(raw as string | number, source, 100, 120_000),
+  }),
   loadTestDurationSec: (raw, source) => ({
     loadTestDurationSec: integer(raw as string | number, source, 1, 60),
   }),

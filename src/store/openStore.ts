@@ -12,8 +12,11 @@ export interface Store {
   decisions: DecisionLog;
   samples: SampleStore;
   policyStates: PolicyStateStore;
-  /** For the start-up log, without credentials. */
+  /** For the start-up log and the health checks, without credentials. */
   description: string;
+  /** Resolves when the database answers a trivial query, within the store's timeout. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
 }
 
 export async function openStore(options: {
@@ -22,11 +25,13 @@ export async function openStore(options: {
   cwd: string;
   /** When migrations are recorded as applied. */
   nowMs: number;
+  /** How long a PostgreSQL call may take before it fails with a 503. */
+  timeoutMs?: number;
 }): Promise<Store> {
   let sql: Sql;
   let description: string;
   if (options.databaseUrl) {
-    sql = await openPostgres(options.databaseUrl);
+    sql = await openPostgres(options.databaseUrl, options.timeoutMs);
     const u = new URL(options.databaseUrl);
     description = `PostgreSQL at ${u.hostname}:${u.port || 5432}${u.pathname}`;
   } else {
@@ -41,5 +46,9 @@ export async function openStore(options: {
     samples: new SqlSampleStore(sql),
     policyStates: new SqlPolicyStateStore(sql),
     description,
+    ping: async () => {
+      await sql.all('SELECT 1');
+    },
+    close: () => sql.close(),
   };
 }

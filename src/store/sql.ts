@@ -55,7 +55,9 @@ export function storeError(err: unknown): unknown {
   const unavailable =
     UNAVAILABLE_CODES.has(code) ||
     /^(08|57|53)/.test(code) ||
-    /Connection terminated|connect ECONNREFUSED|Client was closed/i.test(message);
+    /Connection terminated|connect ECONNREFUSED|Client was closed|Query read timeout|timeout exceeded when trying to connect/i.test(
+      message,
+    );
   if (!unavailable) return err;
   return new QpError(
     'QP_ERR_UNAVAILABLE',
@@ -129,6 +131,7 @@ class PostgresSql implements Sql {
 
   async transaction(statements: readonly { sql: string; params?: readonly SqlValue[] }[]) {
     const client = await guarded(() => this.pool.connect());
+    let broken: Error | undefined;
     try {
       await client.query('BEGIN');
       const rows: Row[][] = [];
@@ -140,10 +143,14 @@ class PostgresSql implements Sql {
       await client.query('COMMIT');
       return rows;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw storeError(err);
+      const failure = storeError(err);
+      // A connection that timed out or broke is thrown away, not rolled back: on a server that
+      // stopped answering the ROLLBACK would wait as long again.
+      if (isUnavailable(failure)) broken = failure as Error;
+      else await client.query('ROLLBACK').catch(() => undefined);
+      throw failure;
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 
@@ -175,8 +182,28 @@ export async function openSqlite(file: string): Promise<Sql> {
   return new SqliteSql(client);
 }
 
-export async function openPostgres(url: string): Promise<Sql> {
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
+const isUnavailable = (err: unknown) => err instanceof QpError && err.code === 'QP_ERR_UNAVAILABLE';
+
+/** How long a store call may take before it is a 503: connecting, waiting for a connection, a statement. */
+export const DEFAULT_STORE_TIMEOUT_MS = 5_000;
+
+/**
+ * PostgreSQL behind a pool whose every wait is bounded: a server that stopped answering (a
+ * partition, SIGSTOP) makes calls fail with a 503 after `timeoutMs`, never hang the API, and
+ * the connections it held are thrown away so that the pool reconnects when it is back.
+ */
+export async function openPostgres(
+  url: string,
+  timeoutMs: number = DEFAULT_STORE_TIMEOUT_MS,
+): Promise<Sql> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 4,
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs,
+    statement_timeout: timeoutMs,
+    keepAlive: true,
+  });
   // An idle client's error (the server restarted) must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   const sql = new PostgresSql(pool);

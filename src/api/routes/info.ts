@@ -1,6 +1,11 @@
-/** `GET /` (service information and its endpoints, as in seed 002) and `GET /health`. */
+/**
+ * `GET /` (service information and its endpoints, as in seed 002), `GET /health` (liveness:
+ * 200 while the process serves, with what is degraded) and `GET /ready` (readiness: 503 while
+ * the cluster or the store cannot be reached, so that a Service stops sending traffic here).
+ */
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { QpError } from '../../core/errors.js';
 import type { AppDeps } from '../deps.js';
 import { FALLBACK_POLICY } from '../../policies/servingModels.js';
 
@@ -15,6 +20,13 @@ const Health = Type.Object({
       status: Type.String(),
       error: Type.Optional(Type.String()),
     }),
+    store: Type.Optional(
+      Type.Object({
+        description: Type.String(),
+        status: Type.String(),
+        error: Type.Optional(Type.String()),
+      }),
+    ),
     models: Type.Optional(
       Type.Record(
         Type.String(),
@@ -61,19 +73,41 @@ export function infoRoutes(
     }),
   );
 
+  /** The cluster and the store, each asked once, at the same time. */
+  interface Check {
+    status: string;
+    error?: string;
+  }
+  const check = async () => {
+    const [cluster, store] = await Promise.all([
+      deps.cluster.listNamespaces().then(
+        (): Check & { kind: string } => ({ kind: deps.cluster.kind, status: 'ok' }),
+        (err: unknown) => ({
+          kind: deps.cluster.kind,
+          status: 'unreachable',
+          error: (err as Error).message,
+        }),
+      ),
+      deps.store?.ping().then(
+        (): Check & { description: string } => ({
+          description: deps.store!.description,
+          status: 'ok',
+        }),
+        (err: unknown) => ({
+          description: deps.store!.description,
+          status: 'unavailable',
+          error: (err as Error).message,
+        }),
+      ),
+    ]);
+    return { cluster, store, ok: cluster.status === 'ok' && store?.status !== 'unavailable' };
+  };
+
   app.get(
     '/health',
     { schema: { summary: 'Health check', tags: ['service'], response: { 200: Health } } },
     async () => {
-      let cluster: { kind: string; status: string; error?: string } = {
-        kind: deps.cluster.kind,
-        status: 'ok',
-      };
-      try {
-        await deps.cluster.listNamespaces();
-      } catch (err) {
-        cluster = { kind: deps.cluster.kind, status: 'unreachable', error: (err as Error).message };
-      }
+      const { cluster, store, ok } = await check();
       const models = deps.models
         ? Object.fromEntries(
             Object.values(deps.models).map((m) => [
@@ -87,12 +121,34 @@ export function infoRoutes(
       const modelsOk =
         !deps.models || Object.values(deps.models).every((m) => m.status === 'loaded');
       return {
-        status: cluster.status === 'ok' && modelsOk ? ('healthy' as const) : ('degraded' as const),
+        status: ok && modelsOk ? ('healthy' as const) : ('degraded' as const),
         service: 'qpilot',
         version: deps.version,
         timestamp: new Date(deps.clock.now()).toISOString(),
-        checks: models ? { cluster, models } : { cluster },
+        checks: { cluster, ...(store ? { store } : {}), ...(models ? { models } : {}) },
       };
+    },
+  );
+
+  app.get(
+    '/ready',
+    {
+      schema: {
+        summary: 'Readiness: 200 when the cluster and the decision store answer, else 503',
+        tags: ['service'],
+        response: { 200: Type.Object({ success: Type.Literal(true), status: Type.String() }) },
+      },
+    },
+    async () => {
+      const { cluster, store, ok } = await check();
+      if (ok) return { success: true as const, status: 'ready' };
+      const why = [
+        cluster.status === 'ok' ? undefined : `the cluster is unreachable: ${cluster.error}`,
+        store?.status === 'unavailable'
+          ? `${store.description} is unavailable: ${store.error}`
+          : undefined,
+      ].filter(Boolean);
+      throw new QpError('QP_ERR_UNAVAILABLE', `not ready: ${why.join('; ')}`);
     },
   );
 }

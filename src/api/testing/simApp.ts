@@ -36,7 +36,8 @@ export async function simApp(
     settings?: Partial<ScalingSettings>;
     log?: DecisionLog;
     /** A real store (SQLite, PostgreSQL) instead of memory. */
-    store?: Pick<Store, 'decisions' | 'samples' | 'policyStates'>;
+    store?: Pick<Store, 'decisions' | 'samples' | 'policyStates'> &
+      Partial<Pick<Store, 'ping' | 'description'>>;
   } = {},
 ): Promise<SimApp> {
   const clock = new ManualClock(Date.UTC(2026, 0, 1));
@@ -95,6 +96,9 @@ export async function simApp(
     scaling,
     sampler,
     samples,
+    ...(options.store?.ping && options.store.description
+      ? { store: { description: options.store.description, ping: options.store.ping } }
+      : {}),
     cluster,
     clock,
     config,

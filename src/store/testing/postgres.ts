@@ -4,7 +4,7 @@
  * server runs as the postgres user, because PostgreSQL refuses to run as root.
  */
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,9 @@ import { join } from 'node:path';
 export interface TestPostgres {
   url: string;
   stop(): void;
+  /** SIGSTOPs the server and its backends: connections stay open and nothing answers, as in a partition. */
+  pause(): void;
+  resume(): void;
 }
 
 function binDir(): string {
@@ -68,11 +71,24 @@ export async function startPostgres(): Promise<TestPostgres> {
     'start',
   ]);
   let stopped = false;
+  const signalAll = (signal: 'SIGSTOP' | 'SIGCONT') => {
+    const pid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    // The backends first, so that none is forked between the two.
+    execFileSync('pkill', [`-${signal.slice(3)}`, '-P', String(pid)], { stdio: 'ignore' });
+    process.kill(pid, signal);
+  };
   return {
     url: `postgres://qpilot@127.0.0.1:${port}/postgres`,
+    pause: () => signalAll('SIGSTOP'),
+    resume: () => signalAll('SIGCONT'),
     stop: () => {
       if (stopped) return;
       stopped = true;
+      try {
+        signalAll('SIGCONT');
+      } catch {
+        // Not paused, or gone already.
+      }
       try {
         run('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']);
       } finally {
