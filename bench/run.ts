@@ -5,6 +5,7 @@
 import { decisions } from './decisions.js';
 import { decisionsApi } from './decisionsApi.js';
 import { evalSpeed } from './evalSpeed.js';
+import { healthUnderStatistics } from './healthUnderStatistics.js';
 import { kubeList } from './kubeList.js';
 import { loopCycle } from './loopCycle.js';
 import { nodesApi } from './nodesApi.js';
@@ -17,6 +18,7 @@ const benches: Record<string, () => Promise<void>> = {
   nodesApi: () => nodesApi(),
   loopCycle: () => loopCycle(),
   decisionsApi: () => decisionsApi(),
+  healthUnderStatistics: () => healthUnderStatistics(),
   // Builds the e2e control plane the first time (minutes), then starts a 50-node cluster.
   kubeList: () => kubeList(),
 };

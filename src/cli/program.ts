@@ -37,6 +37,8 @@ const FLAG_NAMES: Partial<Record<keyof QpilotConfig, string>> = {
   databaseUrl: '--database-url',
   dataDir: '--data-dir',
   storeTimeoutMs: '--store-timeout-ms',
+  retentionDays: '--retention-days',
+  retentionMaxDecisions: '--retention-decisions',
   corsOrigins: '--cors-origins',
   allowedHosts: '--allowed-hosts',
   rateLimitPerMin: '--rate-limit',
@@ -56,6 +58,7 @@ const FLAG_KEYS: Record<string, keyof QpilotConfig> = {
   rateLimit: 'rateLimitPerMin',
   leaseDuration: 'leaseDurationSec',
   loadTestDuration: 'loadTestDurationSec',
+  retentionDecisions: 'retentionMaxDecisions',
 };
 
 function serveFlags(flags: Record<string, unknown>): RawConfig {
@@ -214,6 +217,18 @@ export function buildProgram(io: CliIo, onServe?: (server: RunningServer) => voi
         new Option(
           '--store-timeout-ms <ms>',
           'how long a PostgreSQL call may wait before it fails with a 503 (env QPILOT_STORE_TIMEOUT_MS, default 5000)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--retention-days <days>',
+          'decisions and samples older than this are deleted (env QPILOT_RETENTION_DAYS, default 30)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--retention-decisions <n>',
+          'at most this many decisions are kept, the newest (env QPILOT_RETENTION_DECISIONS, default 100000)',
         ),
       )
       .addOption(

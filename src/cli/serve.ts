@@ -17,6 +17,7 @@ import { ScalingService } from '../controller/scalingService.js';
 import { settingsFromConfig } from '../controller/settings.js';
 import { servingPolicies } from '../policies/servingPolicies.js';
 import { openStore } from '../store/openStore.js';
+import { startRetention } from '../controller/retention.js';
 import { VERSION } from './version.js';
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -115,6 +116,15 @@ export async function startServer(
     },
   });
   const sampler = createSampler(cluster, clock, store.samples);
+  const retention = startRetention({
+    clock,
+    decisions: store.decisions,
+    samples: store.samples,
+    settings: () => ({ days: config.retentionDays, maxDecisions: config.retentionMaxDecisions }),
+    onPruned: (r) =>
+      logger.info(r, `deleted ${r.decisions} decisions and ${r.samples} samples past retention`),
+    onError: (err) => logger.warn({ err: String(err) }, 'pruning past retention failed'),
+  });
   const app = await buildApp({
     metrics,
     scaling,
@@ -148,6 +158,7 @@ export async function startServer(
       if (ticker) clearInterval(ticker);
       await app.close();
       await sampler.close();
+      await retention.stop();
       await scaling.close();
       await elector?.stop();
       await store.close();

@@ -53,6 +53,10 @@ export interface QpilotConfig {
   dataDir: string;
   /** How long a PostgreSQL call may wait (connect, pool, statement) before it is a 503. */
   storeTimeoutMs: number;
+  /** Decisions and samples older than this many days are deleted. */
+  retentionDays: number;
+  /** At most this many decisions are kept, the newest. */
+  retentionMaxDecisions: number;
   /** Bearer token required by mutating routes; none required when absent (loopback only). */
   apiToken?: string;
   /** Bearer token accepted by read-only routes (the API token is accepted too). */
@@ -114,6 +118,8 @@ export const DEFAULT_CONFIG: QpilotConfig = {
   policy: 'dqn',
   dataDir: 'data',
   storeTimeoutMs: 5_000,
+  retentionDays: 30,
+  retentionMaxDecisions: 100_000,
   corsOrigins: [],
   allowedHosts: [],
   rateLimitPerMin: 120,
@@ -155,6 +161,8 @@ const ENV_NAMES: Record<keyof QpilotConfig, string> = {
   databaseUrl: 'DATABASE_URL',
   dataDir: 'QPILOT_DATA_DIR',
   storeTimeoutMs: 'QPILOT_STORE_TIMEOUT_MS',
+  retentionDays: 'QPILOT_RETENTION_DAYS',
+  retentionMaxDecisions: 'QPILOT_RETENTION_DECISIONS',
   apiToken: 'QPILOT_API_TOKEN',
   readToken: 'QPILOT_READ_TOKEN',
   corsOrigins: 'QPILOT_CORS_ORIGINS',
@@ -330,6 +338,12 @@ const PARSERS: Record<keyof QpilotConfig, Parser> = {
   leaseNamespace: (_raw, source, text) => ({ leaseNamespace: dnsLabel(text, source) }),
   identity: (_raw, _source, text) => ({ identity: text.trim() }),
   targetUrl: (_raw, source, text) => ({ targetUrl: httpUrl(text, source) }),
+  retentionDays: (raw, source) => ({
+    retentionDays: integer(raw as string | number, source, 1, 3650),
+  }),
+  retentionMaxDecisions: (raw, source) => ({
+    retentionMaxDecisions: integer(raw as string | number, source, 1000, 100_000_000),
+  }),
   storeTimeoutMs: (raw, source) => ({
     storeTimeoutMs: integer(raw as string | number, source, 100, 120_000),
   }),

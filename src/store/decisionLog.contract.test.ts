@@ -9,6 +9,7 @@ import { MIGRATIONS, migrate } from './migrations.js';
 import { openStore } from './openStore.js';
 import { SqlSampleStore } from './sampleStore.js';
 import { numberPlaceholders, openPostgres, openSqlite, storeError } from './sql.js';
+import { resetSchema } from './testing/resetSchema.js';
 import { startPostgres, type TestPostgres } from './testing/postgres.js';
 
 let pg: TestPostgres;
@@ -88,7 +89,7 @@ const stores: [string, () => Promise<DecisionLog>][] = [
     'postgres',
     async () => {
       const sql = await openPostgres(pg.url);
-      await sql.all('DROP TABLE IF EXISTS decisions, samples, policy_states, schema_migrations');
+      await resetSchema(sql);
       await sql.close();
       return (await openStore({ databaseUrl: pg.url, dataDir: '', cwd: '/', nowMs: 0 })).decisions;
     },
@@ -234,7 +235,7 @@ describe('policy history', () => {
   it('keeps the latest state of each policy and workload, on SQLite and PostgreSQL', async () => {
     const sqlite = await openStore({ dataDir: join(dir, 'states'), cwd: '/', nowMs: 0 });
     const sql = await openPostgres(pg.url);
-    await sql.all('DROP TABLE IF EXISTS decisions, samples, policy_states, schema_migrations');
+    await resetSchema(sql);
     await sql.close();
     const postgres = await openStore({ databaseUrl: pg.url, dataDir: '', cwd: '/', nowMs: 0 });
     for (const store of [sqlite, postgres]) {
@@ -264,8 +265,7 @@ describe('policy history', () => {
 describe('migrations and the query layer', () => {
   it('applies each migration once, on SQLite and PostgreSQL', async () => {
     for (const sql of [await openSqlite(join(dir, 'm.db')), await openPostgres(pg.url)]) {
-      for (const t of ['decisions', 'samples', 'policy_states', 'schema_migrations'])
-        await sql.all(`DROP TABLE IF EXISTS ${t}`);
+      await resetSchema(sql);
       expect(await migrate(sql, 0)).toEqual(MIGRATIONS.map((m) => m.version));
       expect(await migrate(sql, 0)).toEqual([]);
       await sql.close();

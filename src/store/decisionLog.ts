@@ -22,7 +22,17 @@ export interface DecisionLog extends DecisionJournal {
   get(id: number): Promise<DecisionRecord | undefined>;
   /** Seed 002's statistics over every record the store keeps. */
   stats(): Promise<DecisionStats>;
+  /**
+   * Deletes up to `batch` of the oldest records made before `beforeMs` or older than the
+   * newest `keep`, never one whose change is still open; how many it deleted.
+   */
+  prune(limits: RetentionLimits, batch: number): Promise<number>;
   close(): Promise<void>;
+}
+
+export interface RetentionLimits {
+  beforeMs: number;
+  keep: number;
 }
 
 export class MemoryDecisionLog implements DecisionLog {
@@ -101,6 +111,22 @@ export class MemoryDecisionLog implements DecisionLog {
 
   stats(): Promise<DecisionStats> {
     return Promise.resolve(computeStats(this.records));
+  }
+
+  prune(limits: RetentionLimits, batch: number): Promise<number> {
+    const cutoff = this.records.length - limits.keep;
+    const doomed = new Set<DecisionRecord>();
+    for (let i = 0; i < this.records.length && doomed.size < batch; i++) {
+      const r = this.records[i]!;
+      if ((i < cutoff || r.timeMs < limits.beforeMs) && !OPEN_OUTCOMES.includes(r.outcome))
+        doomed.add(r);
+    }
+    if (doomed.size === 0) return Promise.resolve(0);
+    const kept = this.records.filter((r) => !doomed.has(r));
+    this.records.length = 0;
+    this.records.push(...kept);
+    for (const r of doomed) this.byId.delete(r.id);
+    return Promise.resolve(doomed.size);
   }
 
   close(): Promise<void> {

@@ -1,11 +1,19 @@
 /**
  * The schema, as numbered migrations applied in order, each once, in a transaction. `%ID%`
- * is the dialect's auto-increment key; everything else is SQL both databases read alike.
- * A migration is never edited once released: add the next one.
+ * is the dialect's auto-increment key; a statement is SQL both databases read alike, or one
+ * text per dialect where they differ (triggers). A migration is never edited once released:
+ * add the next one.
  */
 import type { Sql } from './sql.js';
+import { DECISION_TOTALS_MIGRATION } from './decisionTotals.js';
 
-export const MIGRATIONS: readonly { version: number; name: string; up: readonly string[] }[] = [
+export type Statement = string | { sqlite: string; postgres: string };
+
+export const MIGRATIONS: readonly {
+  version: number;
+  name: string;
+  up: readonly Statement[];
+}[] = [
   {
     version: 1,
     name: 'decisions and samples',
@@ -63,6 +71,12 @@ export const MIGRATIONS: readonly { version: number; name: string; up: readonly 
       )`,
     ],
   },
+  DECISION_TOTALS_MIGRATION,
+  {
+    version: 4,
+    name: 'samples pruned by time',
+    up: ['CREATE INDEX samples_time ON samples (time_ms)'],
+  },
 ];
 
 const ID = { sqlite: 'INTEGER PRIMARY KEY AUTOINCREMENT', postgres: 'BIGSERIAL PRIMARY KEY' };
@@ -82,7 +96,9 @@ async function migrateNow(sql: Sql, nowMs: number): Promise<number[]> {
   for (const m of MIGRATIONS) {
     if (have.has(m.version)) continue;
     await sql.transaction([
-      ...m.up.map((text) => ({ sql: text.replaceAll('%ID%', ID[sql.dialect]) })),
+      ...m.up.map((s) => ({
+        sql: (typeof s === 'string' ? s : s[sql.dialect]).replaceAll('%ID%', ID[sql.dialect]),
+      })),
       {
         sql: 'INSERT INTO schema_migrations (version, name, applied_ms) VALUES (?, ?, ?)',
         params: [m.version, m.name, nowMs],

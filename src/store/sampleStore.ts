@@ -14,6 +14,8 @@ export interface Sample {
 export interface SampleStore {
   append(series: string, samples: readonly Sample[]): Promise<void>;
   series(series: string): Promise<Sample[]>;
+  /** Deletes up to `batch` samples taken before `beforeMs`; how many it deleted. */
+  prune(beforeMs: number, batch: number): Promise<number>;
 }
 
 export class MemorySampleStore implements SampleStore {
@@ -28,6 +30,20 @@ export class MemorySampleStore implements SampleStore {
 
   series(series: string): Promise<Sample[]> {
     return Promise.resolve([...(this.data.get(series) ?? [])]);
+  }
+
+  prune(beforeMs: number, batch: number): Promise<number> {
+    let deleted = 0;
+    for (const [name, list] of this.data) {
+      const kept = list.filter((s) => {
+        if (s.timeMs >= beforeMs || deleted >= batch) return true;
+        deleted++;
+        return false;
+      });
+      if (kept.length === 0) this.data.delete(name);
+      else this.data.set(name, kept);
+    }
+    return Promise.resolve(deleted);
   }
 }
 
@@ -51,6 +67,14 @@ export class SqlSampleStore implements SampleStore {
         ],
       })),
     );
+  }
+
+  async prune(beforeMs: number, batch: number): Promise<number> {
+    const rows = await this.sql.all(
+      'DELETE FROM samples WHERE id IN (SELECT id FROM samples WHERE time_ms < ? ORDER BY time_ms LIMIT ?) RETURNING id',
+      [beforeMs, batch],
+    );
+    return rows.length;
   }
 
   async series(series: string): Promise<Sample[]> {

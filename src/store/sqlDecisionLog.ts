@@ -1,23 +1,22 @@
 /**
  * The decision log in SQLite or PostgreSQL. `append` resolves only after the row is
  * committed, so that every decision the API acknowledged survives a crash; statistics are
- * aggregated in the database over the same columns the in-memory log counts.
+ * running totals of the same columns the in-memory log counts, kept by the database.
  */
 import {
   CHANGE_OUTCOMES,
   type Decision,
   type DecisionOutcome,
-  DIRECTIONS,
-  type Direction,
   OPEN_OUTCOMES,
 } from '../core/decision.js';
-import type { DecisionLog, DecisionRecord, NewDecisionRecord } from './decisionLog.js';
-import {
-  APPLIED_OUTCOMES,
-  decisionColumns,
-  type DecisionStats,
-  zeroCounts,
-} from './decisionStats.js';
+import type {
+  DecisionLog,
+  DecisionRecord,
+  NewDecisionRecord,
+  RetentionLimits,
+} from './decisionLog.js';
+import { decisionColumns, type DecisionStats } from './decisionStats.js';
+import { statsFromTotals } from './decisionTotals.js';
 import { upgradeDecision, upgradeMetrics } from './legacy.js';
 import type { Sql, SqlValue } from './sql.js';
 
@@ -26,7 +25,6 @@ interface Row extends Record<string, unknown> {
   body: string;
 }
 
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const list = (outcomes: readonly DecisionOutcome[]) => outcomes.map((o) => `'${o}'`).join(', ');
 
 const COLUMNS = 'id, time_ms, namespace, workload, pod, outcome, outcome_message, settled_ms, body';
@@ -142,47 +140,27 @@ export class SqlDecisionLog implements DecisionLog {
     return rows[0] && fromRow(rows[0]);
   }
 
-  async stats(): Promise<DecisionStats> {
-    const [totals] = await this.sql.all(
-      `SELECT COUNT(*) AS total,
-         COUNT(DISTINCT namespace || '/' || workload) AS workloads,
-         SUM(CASE WHEN outcome IN (${list(APPLIED_OUTCOMES)}) THEN 1 ELSE 0 END) AS applied,
-         AVG(cpu_usage_cores) AS cpu, AVG(memory_usage_mb) AS memory,
-         AVG(cpu_confidence) AS cpu_conf, AVG(memory_confidence) AS memory_conf
-       FROM decisions`,
+  async prune(limits: RetentionLimits, batch: number): Promise<number> {
+    const [newest] = await this.sql.all<{ id: number | string }>(
+      'SELECT id FROM decisions ORDER BY id DESC LIMIT 1 OFFSET ?',
+      [limits.keep],
     );
-    const counts = async (column: string) => {
-      const out = zeroCounts();
-      const rows = await this.sql.all<{ k: string; n: number | string }>(
-        `SELECT ${column} AS k, COUNT(*) AS n FROM decisions WHERE ${column} IS NOT NULL GROUP BY ${column}`,
-      );
-      for (const r of rows)
-        if ((DIRECTIONS as readonly string[]).includes(r.k)) out[r.k as Direction] = Number(r.n);
-      return out;
-    };
-    const grouped = async (column: string) => {
-      const rows = await this.sql.all<{ k: string; n: number | string }>(
-        `SELECT ${column} AS k, COUNT(*) AS n FROM decisions GROUP BY ${column}`,
-      );
-      return Object.fromEntries(rows.map((r) => [r.k, Number(r.n)]));
-    };
-    const t = totals ?? {};
-    const cpu = num(t.cpu);
-    const memory = num(t.memory);
-    return {
-      totalDecisions: Number(t.total ?? 0),
-      workloadsMonitored: Number(t.workloads ?? 0),
-      appliedScalings: Number(t.applied ?? 0),
-      cpuActions: await counts('cpu_action'),
-      memoryActions: await counts('memory_action'),
-      replicaActions: await counts('replica_action'),
-      averageCpuUsageMillicores: cpu === null ? null : cpu * 1000,
-      averageMemoryUsageBytes: memory === null ? null : memory * 2 ** 20,
-      averageCpuConfidence: num(t.cpu_conf),
-      averageMemoryConfidence: num(t.memory_conf),
-      byOutcome: await grouped('outcome'),
-      byPolicy: await grouped('policy'),
-    };
+    const upToId = newest ? Number(newest.id) : 0;
+    // In batches by id, so that one call holds SQLite's thread (the event loop's) briefly.
+    const rows = await this.sql.all<{ id: number | string }>(
+      `DELETE FROM decisions WHERE id IN (
+         SELECT id FROM decisions
+         WHERE outcome NOT IN (${list(OPEN_OUTCOMES)}) AND (time_ms < ? OR id <= ?)
+         ORDER BY id LIMIT ?)
+       RETURNING id`,
+      [limits.beforeMs, upToId, batch],
+    );
+    return rows.length;
+  }
+
+  /** From the running totals the triggers keep (decisionTotals.ts), not from the log itself. */
+  stats(): Promise<DecisionStats> {
+    return statsFromTotals(this.sql);
   }
 
   close(): Promise<void> {
