@@ -3,6 +3,7 @@
  * changes nothing, so that a client retrying the 503, as it should, never changes it twice.
  * SQLite with a full disk (its page limit reached), and PostgreSQL stopped.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,6 +130,32 @@ describe('a store that cannot be written', () => {
     } finally {
       await t.app.close();
       await store.sql.close();
+    }
+  });
+
+  it('SQLite read-only: 503s while it is, and recovers without a restart once it is writable', async () => {
+    // SQLite opens a file it may not write read-only, and that connection stays read-only
+    // whatever becomes of the file. chattr +i makes the file unwritable even for root.
+    const data = join(dir, 'readonly');
+    const file = join(data, 'qpilot.db');
+    await (await openStore({ dataDir: data, cwd: '/', nowMs: 0 })).close();
+    execFileSync('chattr', ['+i', file]);
+    const store = await openStore({ dataDir: data, cwd: '/', nowMs: 0 });
+    const t = await simApp({ store, settings: { policy: 'static:4', dryRun: false } });
+    try {
+      const before = await clusterState(t);
+      const refused = await t.app.inject({ method: 'POST', url: '/pod/set-pod-count/4' });
+      expect(refused.statusCode).toBe(503);
+      expect(refused.json<{ error: string }>().error).toMatch(/SQLITE_READONLY/);
+      expect(await clusterState(t)).toBe(before);
+      execFileSync('chattr', ['-i', file]);
+      const res = await t.app.inject({ method: 'POST', url: '/pod/set-pod-count/4' });
+      expect(res.statusCode).toBe(200);
+      expect((await t.sim.getWorkload('default', 'web')).spec?.replicas).toBe(4);
+    } finally {
+      execFileSync('chattr', ['-i', file]);
+      await t.app.close();
+      await store.close();
     }
   });
 

@@ -274,8 +274,14 @@ describe('Autoscaler', () => {
       status: 'skipped',
       reason: 'backoff',
     });
+    // The skip says why the workload is backing off, not only that it is.
+    expect(second.find((r) => r.name === 'redis')?.message).toContain('last: etcd is on fire');
     expect(t.autoscaler.status().failing).toEqual([
-      expect.objectContaining({ workload: 'default/redis', failures: 1 }),
+      expect.objectContaining({
+        workload: 'default/redis',
+        failures: 1,
+        lastError: 'etcd is on fire',
+      }),
     ]);
   });
 

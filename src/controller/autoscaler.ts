@@ -104,6 +104,8 @@ export interface WorkloadResult {
 interface Failure {
   count: number;
   retryAtMs: number;
+  /** What went wrong the last time, so that a skip for backoff can say it. */
+  lastError: string;
 }
 
 /** A workload that reached the policy: its plan, what was seen, and the pod a request named. */
@@ -280,7 +282,7 @@ export class Autoscaler {
     if (failure && now < failure.retryAtMs && !ignoreBackoff)
       return skip(
         'backoff',
-        `${name} failed ${failure.count} time(s); next attempt in ${Math.ceil((failure.retryAtMs - now) / 1000)} s`,
+        `${name} failed ${failure.count} time(s), last: ${failure.lastError}; next attempt in ${Math.ceil((failure.retryAtMs - now) / 1000)} s`,
       );
     // Claimed now, synchronously: a second caller sees it at once. process() releases it.
     this.processing.add(key);
@@ -460,6 +462,7 @@ export class Autoscaler {
       this.failures.set(key, {
         count,
         retryAtMs: this.deps.clock.now() + Math.min(MAX_BACKOFF_MS, intervalMs * 2 ** (count - 1)),
+        lastError: errorText(err),
       });
     }
     this.deps.onError?.(namespace, name, err);
@@ -532,6 +535,7 @@ export class Autoscaler {
         workload,
         failures: f.count,
         retryAtMs: f.retryAtMs,
+        lastError: f.lastError,
       })),
     };
   }

@@ -87,18 +87,57 @@ export function numberPlaceholders(sql: string): string {
   return out;
 }
 
+/**
+ * Codes after which a SQLite connection stays broken although the file recovers: a database
+ * SQLite could open only read-only (permissions, a read-only mount) remains read-only for that
+ * connection, whatever happens to the file. The next call opens a fresh connection.
+ */
+const REOPEN_CODES = new Set(['SQLITE_READONLY', 'SQLITE_CANTOPEN']);
+
+async function connectSqlite(file: string): Promise<Client> {
+  const client = createClient({ url: `file:${file}` });
+  // WAL with synchronous=FULL: a committed row survives a crash of the process and of the machine.
+  await client.execute('PRAGMA journal_mode=WAL');
+  await client.execute('PRAGMA synchronous=FULL');
+  await client.execute('PRAGMA busy_timeout=5000');
+  return client;
+}
+
 class SqliteSql implements Sql {
   readonly dialect = 'sqlite' as const;
-  constructor(private readonly client: Client) {}
+  private stale = false;
+  constructor(
+    private client: Client,
+    private readonly file: string,
+  ) {}
+
+  /** Runs `call` on a connection that is not known to be stuck; marks it stuck if it is. */
+  private async run<T>(call: (client: Client) => Promise<T>): Promise<T> {
+    return guarded(async () => {
+      if (this.stale) {
+        const fresh = await connectSqlite(this.file);
+        this.client.close();
+        this.client = fresh;
+        this.stale = false;
+      }
+      try {
+        return await call(this.client);
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        if (typeof code === 'string' && REOPEN_CODES.has(code)) this.stale = true;
+        throw err;
+      }
+    });
+  }
 
   async all<T extends Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    const rs = await guarded(() => this.client.execute({ sql, args: params as InValue[] }));
+    const rs = await this.run((c) => c.execute({ sql, args: params as InValue[] }));
     return rs.rows as unknown as T[];
   }
 
   async transaction(statements: readonly { sql: string; params?: readonly SqlValue[] }[]) {
-    const results = await guarded(() =>
-      this.client.batch(
+    const results = await this.run((c) =>
+      c.batch(
         statements.map((s) => ({ sql: s.sql, args: (s.params ?? []) as InValue[] })),
         'write',
       ),
@@ -174,12 +213,7 @@ class PostgresSql implements Sql {
 /** SQLite in `file`, with the durability settings qpilot needs. */
 export async function openSqlite(file: string): Promise<Sql> {
   mkdirSync(dirname(file), { recursive: true });
-  const client = createClient({ url: `file:${file}` });
-  // WAL with synchronous=FULL: a committed row survives a crash of the process and of the machine.
-  await client.execute('PRAGMA journal_mode=WAL');
-  await client.execute('PRAGMA synchronous=FULL');
-  await client.execute('PRAGMA busy_timeout=5000');
-  return new SqliteSql(client);
+  return new SqliteSql(await connectSqlite(file), file);
 }
 
 const isUnavailable = (err: unknown) => err instanceof QpError && err.code === 'QP_ERR_UNAVAILABLE';
