@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { QpError } from '../core/errors.js';
 import { failingCluster, type SimApp, simApp } from './testing/simApp.js';
@@ -150,6 +152,37 @@ describe('errors', () => {
       expect(res.statusCode, path).toBeLessThan(500);
       if (res.statusCode >= 400) expect(res.json<{ success: boolean }>().success, path).toBe(false);
     }
+  });
+});
+
+describe('requests that never end well', () => {
+  it('names a path parameter that is too long, in the error shape', async () => {
+    t = await simApp();
+    for (const n of [150, 253, 300]) {
+      const res = await t.app.inject({ url: `/pods/default/${'a'.repeat(n)}` });
+      const body = res.json<{ success: boolean; error: string }>();
+      expect(res.statusCode, String(n)).toBe(n <= 253 ? 404 : 400);
+      expect(body.success).toBe(false);
+      expect(body.error).not.toContain('malformed URL');
+      if (n > 253) expect(body.error).toContain('path parameter "pod"');
+    }
+  });
+
+  it('drops a request whose body never arrives whole, within the request timeout', async () => {
+    t = await simApp({ requestTimeoutMs: 1_000 });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = t.app.server.address() as { port: number };
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    const started = performance.now();
+    socket.write(
+      'POST /config HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"scaling_',
+    );
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    await once(socket, 'close');
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(answer).toMatch(/^HTTP\/1.1 408/);
   });
 });
 

@@ -29,6 +29,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
+    // Longer than any Kubernetes name (253), so that a long one reaches the schema that names
+    // what is wrong with it rather than the router's "malformed URL".
+    routerOptions: { maxParamLength: 1024 },
+    // A request must have arrived whole within 10 s (a body shorter than its Content-Length
+    // would otherwise hold its connection), checked every second rather than Node's 30 s.
+    // (Node reads both when it creates the server, so they are given there too.)
+    requestTimeout: deps.requestTimeoutMs ?? 10_000,
+    http: { connectionsCheckingInterval: 1_000, requestTimeout: deps.requestTimeoutMs ?? 10_000 },
     // Errors raised before routing (a URL that cannot be decoded) bypass the error handler.
     frameworkErrors: (error, _request, reply) => {
       void sendError(reply, 400, `malformed URL: ${error.message}`, 'QP_ERR_INVALID_ARGUMENT');

@@ -33,4 +33,6 @@ export interface AppDeps {
   /** For GET /config: where the models come from, and whether qpilot runs in a pod. */
   modelPath?: string;
   inCluster?: boolean;
+  /** How long a request may take to arrive whole (10 s); shorter in tests. */
+  requestTimeoutMs?: number;
 }

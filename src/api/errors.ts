@@ -61,7 +61,7 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (isQpError(err)) {
       if (err.status >= 500)
-        request.log.warn({ code: err.code, msg: err.message }, 'request failed');
+        request.log.warn({ code: err.code, error: err.message }, 'request failed');
       return sendError(reply, err.status, err.message, err.code);
     }
     if (err.validation && err.validation.length > 0) {

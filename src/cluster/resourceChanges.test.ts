@@ -42,6 +42,14 @@ describe('applyResourceChanges', () => {
     ],
     [{ app: { limit: { cpu: '1' } } }, /unknown field "limit"/],
     [{ app: 'big' }, /must be an object/],
+    // What Number() or a lenient parser would take, and what no container can run with.
+    [{ app: { requests: { cpu: '0' } } }, /cpu must be at least 1m, got "0"/],
+    [{ app: { requests: { memory: '1' } } }, /memory must be at least 1Mi, got "1"/],
+    [{ app: { requests: { cpu: ' 100m' } } }, /without spaces/],
+    [{ app: { requests: { cpu: '100m\n' } } }, /without spaces/],
+    [{ app: { requests: { memory: '' } } }, /must be a quantity string/],
+    [{ app: {} }, /container "app" asks for no change/],
+    [{ app: { requests: {}, limits: {} } }, /asks for no change/],
   ])('rejects %j, naming the problem', (changes, message) => {
     expect(() => applyResourceChanges(current, changes as never, 'pod "a/b"')).toThrow(message);
   });

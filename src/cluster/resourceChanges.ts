@@ -18,14 +18,27 @@ export interface MergedContainer {
   limits: ResourceQuantities;
 }
 
+/** The smallest amounts a container can run with: below them a change is a typo, not a plan. */
+export const MIN_CPU_MILLICORES = 1;
+export const MIN_MEMORY_BYTES = 2 ** 20;
+
 function normalise(resource: string, q: unknown, where: string): string {
   if (resource !== 'cpu' && resource !== 'memory')
     throw invalidArgument(`${where} has unknown resource "${resource}"`);
-  if (typeof q !== 'string' && typeof q !== 'number')
+  if ((typeof q !== 'string' && typeof q !== 'number') || /\s/.test(String(q)) || q === '')
     throw invalidArgument(
-      `${where} ${resource} must be a quantity string such as "250m" or "128Mi"`,
+      `${where} ${resource} must be a quantity string such as "250m" or "128Mi", without spaces`,
     );
-  return resource === 'cpu' ? formatCpu(parseCpu(String(q))) : formatMemory(parseMemory(String(q)));
+  if (resource === 'cpu') {
+    const millicores = parseCpu(String(q));
+    if (!(millicores >= MIN_CPU_MILLICORES))
+      throw invalidArgument(`${where} cpu must be at least 1m, got "${String(q)}"`);
+    return formatCpu(millicores);
+  }
+  const bytes = parseMemory(String(q));
+  if (!(bytes >= MIN_MEMORY_BYTES))
+    throw invalidArgument(`${where} memory must be at least 1Mi, got "${String(q)}"`);
+  return formatMemory(bytes);
 }
 
 /**
@@ -82,6 +95,10 @@ export function applyResourceChanges(
             `${what}: container "${c.name}" has unknown field "${key}" (requests or limits)`,
           );
       }
+      if (Object.values(out).every((part) => Object.keys(part).length === 0))
+        throw invalidArgument(
+          `${what}: container "${c.name}" asks for no change: give requests and/or limits of cpu or memory`,
+        );
       normalised[c.name] = out;
     }
     for (const resource of ['cpu', 'memory'] as const) {

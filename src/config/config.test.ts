@@ -120,6 +120,29 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(
       /^DATABASE_URL must be a postgres/,
     );
+    // What the driver would have thrown a stack trace for, named and without the password.
+    for (const url of [
+      'postgres://u:s3cret@h:99999/x',
+      'postgres://u:s3cret%zz@h/x',
+      'postgres:///x',
+      'postgres://u:s3cret@h a/x',
+    ]) {
+      let said = '';
+      try {
+        loadConfig({ DATABASE_URL: url });
+      } catch (err) {
+        said = (err as Error).message;
+      }
+      expect(said, url).toMatch(/^DATABASE_URL must be a postgres/);
+      expect(said, url).not.toContain('s3cret');
+    }
+    expect(
+      loadConfig({ DATABASE_URL: 'postgres:///qpilot?host=/run/postgresql' }).databaseUrl,
+    ).toBe('postgres:///qpilot?host=/run/postgresql');
+    expect(() => loadConfig({ QPILOT_POD_MIN: '0' })).toThrow(/QPILOT_POD_MIN/);
+    expect(() => loadConfig({ QPILOT_ALLOWED_HOSTS: 'http://evil.example' })).toThrow(
+      /QPILOT_ALLOWED_HOSTS must list host names/,
+    );
     expect(() => loadConfig({ QPILOT_POD_MIN: '6' })).toThrow(/must not exceed QPILOT_POD_MAX/);
     let message = '';
     try {

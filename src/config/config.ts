@@ -246,6 +246,33 @@ function hostNameOf(value: string, source: string): string {
   return name;
 }
 
+/** A PostgreSQL URL the driver can read; the message never repeats it (it may hold a password). */
+function postgresUrl(value: string, source: string): string {
+  const text = value.trim();
+  const bad = (why: string) =>
+    invalidArgument(
+      `${source} must be a postgres:// or postgresql:// URL such as postgres://user:password@host:5432/qpilot: ${why}`,
+    );
+  if (!/^postgres(ql)?:\/\//.test(text)) throw bad('the scheme is not postgres');
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw bad(
+      'it is not a well-formed URL (a port of 1–65535, no spaces, % followed by two hex digits)',
+    );
+  }
+  if (!url.hostname && !url.searchParams.has('host')) throw bad('it names no host');
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+    decodeURIComponent(url.pathname);
+  } catch {
+    throw bad('its user, password or database has a % not followed by two hex digits');
+  }
+  return text;
+}
+
 function httpUrl(value: string, source: string): string {
   let url: URL;
   try {
@@ -312,11 +339,7 @@ const PARSERS: Record<keyof QpilotConfig, Parser> = {
       );
     return { policy: text.trim() };
   },
-  databaseUrl: (_raw, source, text) => {
-    if (!/^postgres(ql)?:\/\//.test(text.trim()))
-      throw invalidArgument(`${source} must be a postgres:// or postgresql:// URL`);
-    return { databaseUrl: text.trim() };
-  },
+  databaseUrl: (_raw, source, text) => ({ databaseUrl: postgresUrl(text, source) }),
   dataDir: (_raw, _source, text) => ({ dataDir: text.trim() }),
   apiToken: (_raw, source, text) => ({ apiToken: token(text, source) }),
   readToken: (_raw, source, text) => ({ readToken: token(text, source) }),

@@ -10,6 +10,9 @@ import { QpError } from '../core/errors.js';
 import { type Loop, runLoop } from '../core/loop.js';
 import type { Sample, SampleStore } from '../store/sampleStore.js';
 
+/** Samples kept while the store refuses them: 10 minutes at 0.2 s. */
+export const MAX_PENDING = 3_000;
+
 export interface SamplerTarget {
   namespace: string;
   deployment: string;
@@ -21,7 +24,12 @@ export interface SeriesStatus {
   deployment: string;
   running: boolean;
   intervalMs: number;
+  /** Samples the store has taken: never one that is only buffered. */
   samples: number;
+  /** Samples taken and not yet stored (buffered, or waiting for the store to come back). */
+  pending: number;
+  /** Samples dropped because the store refused them for longer than the buffer holds. */
+  lost: number;
   startedMs: number;
   stoppedMs?: number;
   errors: number;
@@ -71,6 +79,8 @@ export class MetricsSampler {
       running: true,
       intervalMs,
       samples: 1,
+      pending: 0,
+      lost: 0,
       startedMs: first.timeMs,
       errors: 0,
     };
@@ -82,9 +92,25 @@ export class MetricsSampler {
     };
     let buffer: Sample[] = [];
     const flush = async () => {
+      if (buffer.length === 0) return;
       const batch = buffer;
       buffer = [];
-      await store.append(series, batch);
+      try {
+        await store.append(series, batch);
+        status.samples += batch.length;
+      } catch (err) {
+        // Kept for the next flush, up to MAX_PENDING: a store that is down for a while loses
+        // the oldest samples, and says how many.
+        buffer = batch.concat(buffer);
+        const excess = buffer.length - MAX_PENDING;
+        if (excess > 0) {
+          buffer.splice(0, excess);
+          status.lost += excess;
+        }
+        throw err;
+      } finally {
+        status.pending = buffer.length;
+      }
     };
     let skipFirst = true;
     const loop = runLoop(clock, async () => {
@@ -97,7 +123,7 @@ export class MetricsSampler {
       const started = clock.now();
       try {
         buffer.push({ timeMs: started, ...(await probe(target)) });
-        status.samples++;
+        status.pending = buffer.length;
         if (buffer.length >= flushEvery) await flush();
       } catch (err) {
         failed(err);

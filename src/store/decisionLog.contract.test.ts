@@ -317,6 +317,18 @@ describe('a database that goes away', () => {
     }
   }, 60_000);
 
+  it('names the store and DATABASE_URL when it cannot be opened, never the password', async () => {
+    const url = 'postgres://qpilot:s3cret@127.0.0.1:1/qpilot';
+    let said = '';
+    try {
+      await openStore({ databaseUrl: url, dataDir: '', cwd: '/', nowMs: 0, timeoutMs: 1000 });
+    } catch (err) {
+      said = (err as Error).message;
+    }
+    expect(said).toMatch(/^PostgreSQL at 127\.0\.0\.1:1\/qpilot \(DATABASE_URL\) cannot be used: /);
+    expect(said).not.toContain('s3cret');
+  });
+
   it('leaves a bad query alone: that is a bug, not an outage', () => {
     const err = Object.assign(new Error('syntax error at or near "SELEC"'), { code: '42601' });
     expect(storeError(err)).toBe(err);

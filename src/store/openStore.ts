@@ -1,5 +1,6 @@
 /** The store `qpilot serve` keeps its records in: PostgreSQL when a URL is given, else SQLite under the data directory. */
 import { join, resolve } from 'node:path';
+import { QpError } from '../core/errors.js';
 import type { DecisionLog } from './decisionLog.js';
 import { migrate } from './migrations.js';
 import { type PolicyStateStore, SqlPolicyStateStore } from './policyStates.js';
@@ -31,9 +32,20 @@ export async function openStore(options: {
   let sql: Sql;
   let description: string;
   if (options.databaseUrl) {
-    sql = await openPostgres(options.databaseUrl, options.timeoutMs);
     const u = new URL(options.databaseUrl);
     description = `PostgreSQL at ${u.hostname}:${u.port || 5432}${u.pathname}`;
+    try {
+      sql = await openPostgres(options.databaseUrl, options.timeoutMs);
+    } catch (err) {
+      // Said with the store it is about, never with the URL (it may hold a password).
+      const why = err instanceof Error ? err.message : String(err);
+      throw new QpError(
+        'QP_ERR_UNAVAILABLE',
+        `${description} (DATABASE_URL) cannot be used: ${why.replace(/^the decision store cannot be reached: /, '')}`,
+        {},
+        { cause: err },
+      );
+    }
   } else {
     const file = join(resolve(options.cwd, options.dataDir), 'qpilot.db');
     sql = await openSqlite(file);

@@ -82,6 +82,8 @@ function seriesView(s: SeriesStatus) {
     running: s.running,
     interval_ms: s.intervalMs,
     samples: s.samples,
+    pending_samples: s.pending,
+    lost_samples: s.lost,
     errors: s.errors,
     ...(s.lastError ? { last_error: s.lastError } : {}),
     started_at: new Date(s.startedMs).toISOString(),

@@ -35,6 +35,7 @@ export async function simApp(
     models?: ServingModels;
     settings?: Partial<ScalingSettings>;
     log?: DecisionLog;
+    requestTimeoutMs?: number;
     /** A real store (SQLite, PostgreSQL) instead of memory. */
     store?: Pick<Store, 'decisions' | 'samples' | 'policyStates'> &
       Partial<Pick<Store, 'ping' | 'description'>>;
@@ -104,6 +105,7 @@ export async function simApp(
     config,
     version: '0.0.0-test',
     logger: false,
+    ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     models: options.models,
   });
   return {
