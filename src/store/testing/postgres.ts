@@ -56,15 +56,17 @@ function embeddedBinDir(): string {
     );
   }
   const pkg = join(dirname(entry), '..');
-  const version = (JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as { version: string })
-    .version;
+  const version = (
+    JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as { version: string }
+  ).version;
   const home = join(tmpdir(), `qpilot-postgres-${version}`);
   if (!existsSync(join(home, 'bin', 'postgres'))) {
     const staging = mkdtempSync(join(tmpdir(), 'qpilot-postgres-copy-'));
     cpSync(join(pkg, 'native'), staging, { recursive: true, verbatimSymlinks: true });
-    const links = JSON.parse(
-      readFileSync(join(pkg, 'native', 'pg-symlinks.json'), 'utf8'),
-    ) as { source: string; target: string }[];
+    const links = JSON.parse(readFileSync(join(pkg, 'native', 'pg-symlinks.json'), 'utf8')) as {
+      source: string;
+      target: string;
+    }[];
     for (const { source, target } of links) {
       const at = join(staging, relative('native', target));
       if (!existsSync(at)) symlinkSync(relative(dirname(target), source), at);
