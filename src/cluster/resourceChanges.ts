@@ -41,6 +41,33 @@ function normalise(resource: string, q: unknown, where: string): string {
   return formatMemory(bytes);
 }
 
+type Change = { requests?: ResourceQuantities; limits?: ResourceQuantities };
+
+/** One container's change, checked and normalised; `where` names it in errors. */
+function containerChange(change: unknown, where: string): Change {
+  if (typeof change !== 'object' || change === null)
+    throw invalidArgument(`${where} must be an object with requests and/or limits`);
+  for (const key of Object.keys(change))
+    if (key !== 'requests' && key !== 'limits')
+      throw invalidArgument(`${where} has unknown field "${key}" (requests or limits)`);
+  const out: Change = {};
+  for (const kind of ['requests', 'limits'] as const) {
+    const given: unknown = (change as Record<string, unknown>)[kind];
+    if (given === undefined) continue;
+    if (typeof given !== 'object' || given === null)
+      throw invalidArgument(`${where} ${kind} must be an object`);
+    const part: ResourceQuantities = {};
+    for (const [resource, q] of Object.entries(given))
+      part[resource as 'cpu' | 'memory'] = normalise(resource, q, `${where} ${kind}`);
+    out[kind] = part;
+  }
+  if (Object.values(out).every((part) => Object.keys(part).length === 0))
+    throw invalidArgument(
+      `${where} asks for no change: give requests and/or limits of cpu or memory`,
+    );
+  return out;
+}
+
 /**
  * The containers after the change, and the change itself with its quantities normalised
  * ("0.5" becomes "500m", "1.5Gi" "1536Mi"). Throws QP_ERR_INVALID_ARGUMENT naming the problem.
@@ -70,35 +97,9 @@ export function applyResourceChanges(
     };
     const change = changes[c.name];
     if (change) {
-      if (typeof change !== 'object' || change === null)
-        throw invalidArgument(
-          `${what}: container "${c.name}" must be an object with requests and/or limits`,
-        );
-      const out: { requests?: ResourceQuantities; limits?: ResourceQuantities } = {};
-      for (const kind of ['requests', 'limits'] as const) {
-        const given: unknown = change[kind];
-        if (given === undefined) continue;
-        if (typeof given !== 'object' || given === null)
-          throw invalidArgument(`${what}: container "${c.name}" ${kind} must be an object`);
-        const target = kind === 'requests' ? requests : limits;
-        const part: ResourceQuantities = {};
-        for (const [resource, q] of Object.entries(given)) {
-          const value = normalise(resource, q, `${what}: container "${c.name}" ${kind}`);
-          target[resource as 'cpu' | 'memory'] = value;
-          part[resource as 'cpu' | 'memory'] = value;
-        }
-        out[kind] = part;
-      }
-      for (const key of Object.keys(change)) {
-        if (key !== 'requests' && key !== 'limits')
-          throw invalidArgument(
-            `${what}: container "${c.name}" has unknown field "${key}" (requests or limits)`,
-          );
-      }
-      if (Object.values(out).every((part) => Object.keys(part).length === 0))
-        throw invalidArgument(
-          `${what}: container "${c.name}" asks for no change: give requests and/or limits of cpu or memory`,
-        );
+      const out = containerChange(change, `${what}: container "${c.name}"`);
+      Object.assign(requests, out.requests);
+      Object.assign(limits, out.limits);
       normalised[c.name] = out;
     }
     for (const resource of ['cpu', 'memory'] as const) {
