@@ -6,6 +6,7 @@
 import {
   type DecisionKind,
   type DecisionOutcome,
+  DIRECTIONS,
   type Direction,
   direction,
   type NewDecisionRecord,
@@ -77,11 +78,33 @@ export interface DecisionStats {
 
 export const zeroCounts = (): ActionCounts => ({ DECREASE: 0, MAINTAIN: 0, INCREASE: 0 });
 
-/** The statistics of records in memory; the SQL stores compute the same with aggregates. */
-export function computeStats(records: readonly NewDecisionRecord[]): DecisionStats {
+/** Decisions that share the columns the statistics group by, and the sums of their figures. */
+export interface DecisionGroup {
+  policy: string;
+  outcome: string;
+  cpuAction: string | null;
+  memoryAction: string | null;
+  replicaAction: string | null;
+  n: number;
+  cpuSum: number;
+  memorySum: number;
+  cpuConfSum: number;
+  cpuConfN: number;
+  memoryConfSum: number;
+  memoryConfN: number;
+}
+
+const isDirection = (v: string | null): v is Direction =>
+  v !== null && (DIRECTIONS as readonly string[]).includes(v);
+
+/**
+ * Seed 002's statistics from groups of decisions: the one way they are counted, by the
+ * in-memory log (a group per record) and by the SQL stores (their running totals).
+ */
+export function statsFromGroups(groups: Iterable<DecisionGroup>, workloads: number): DecisionStats {
   const stats: DecisionStats = {
-    totalDecisions: records.length,
-    workloadsMonitored: 0,
+    totalDecisions: 0,
+    workloadsMonitored: workloads,
     appliedScalings: 0,
     cpuActions: zeroCounts(),
     memoryActions: zeroCounts(),
@@ -93,34 +116,53 @@ export function computeStats(records: readonly NewDecisionRecord[]): DecisionSta
     byOutcome: {},
     byPolicy: {},
   };
-  const workloads = new Set<string>();
   const sums = { cpu: 0, memory: 0, cpuConf: 0, cpuConfN: 0, memConf: 0, memConfN: 0 };
-  for (const r of records) {
-    const c = decisionColumns(r);
-    workloads.add(`${r.namespace}/${r.workload}`);
-    if (APPLIED_OUTCOMES.includes(c.outcome)) stats.appliedScalings++;
-    if (c.cpuAction) stats.cpuActions[c.cpuAction]++;
-    if (c.memoryAction) stats.memoryActions[c.memoryAction]++;
-    if (c.replicaAction) stats.replicaActions[c.replicaAction]++;
-    sums.cpu += c.cpuUsageCores;
-    sums.memory += c.memoryUsageMb;
-    if (c.cpuConfidence !== null) {
-      sums.cpuConf += c.cpuConfidence;
-      sums.cpuConfN++;
-    }
-    if (c.memoryConfidence !== null) {
-      sums.memConf += c.memoryConfidence;
-      sums.memConfN++;
-    }
-    stats.byOutcome[c.outcome] = (stats.byOutcome[c.outcome] ?? 0) + 1;
-    stats.byPolicy[c.policy] = (stats.byPolicy[c.policy] ?? 0) + 1;
+  for (const g of groups) {
+    if (g.n <= 0) continue;
+    stats.totalDecisions += g.n;
+    if ((APPLIED_OUTCOMES as readonly string[]).includes(g.outcome)) stats.appliedScalings += g.n;
+    if (isDirection(g.cpuAction)) stats.cpuActions[g.cpuAction] += g.n;
+    if (isDirection(g.memoryAction)) stats.memoryActions[g.memoryAction] += g.n;
+    if (isDirection(g.replicaAction)) stats.replicaActions[g.replicaAction] += g.n;
+    stats.byOutcome[g.outcome] = (stats.byOutcome[g.outcome] ?? 0) + g.n;
+    stats.byPolicy[g.policy] = (stats.byPolicy[g.policy] ?? 0) + g.n;
+    sums.cpu += g.cpuSum;
+    sums.memory += g.memorySum;
+    sums.cpuConf += g.cpuConfSum;
+    sums.cpuConfN += g.cpuConfN;
+    sums.memConf += g.memoryConfSum;
+    sums.memConfN += g.memoryConfN;
   }
-  stats.workloadsMonitored = workloads.size;
-  if (records.length > 0) {
-    stats.averageCpuUsageMillicores = (sums.cpu / records.length) * 1000;
-    stats.averageMemoryUsageBytes = (sums.memory / records.length) * 2 ** 20;
+  if (stats.totalDecisions > 0) {
+    stats.averageCpuUsageMillicores = (sums.cpu / stats.totalDecisions) * 1000;
+    stats.averageMemoryUsageBytes = (sums.memory / stats.totalDecisions) * 2 ** 20;
   }
-  if (sums.cpuConfN) stats.averageCpuConfidence = sums.cpuConf / sums.cpuConfN;
-  if (sums.memConfN) stats.averageMemoryConfidence = sums.memConf / sums.memConfN;
+  if (sums.cpuConfN > 0) stats.averageCpuConfidence = sums.cpuConf / sums.cpuConfN;
+  if (sums.memConfN > 0) stats.averageMemoryConfidence = sums.memConf / sums.memConfN;
   return stats;
+}
+
+/** The statistics of records in memory: each record a group of its own. */
+export function computeStats(records: readonly NewDecisionRecord[]): DecisionStats {
+  const workloads = new Set(records.map((r) => `${r.namespace}/${r.workload}`));
+  return statsFromGroups(
+    records.map((r) => {
+      const c = decisionColumns(r);
+      return {
+        policy: c.policy,
+        outcome: c.outcome,
+        cpuAction: c.cpuAction,
+        memoryAction: c.memoryAction,
+        replicaAction: c.replicaAction,
+        n: 1,
+        cpuSum: c.cpuUsageCores,
+        memorySum: c.memoryUsageMb,
+        cpuConfSum: c.cpuConfidence ?? 0,
+        cpuConfN: c.cpuConfidence === null ? 0 : 1,
+        memoryConfSum: c.memoryConfidence ?? 0,
+        memoryConfN: c.memoryConfidence === null ? 0 : 1,
+      };
+    }),
+    workloads.size,
+  );
 }

@@ -6,8 +6,7 @@
  * so they can never drift from the log. One row per combination of the columns the
  * statistics group by (a few dozen at most), and one per workload for the distinct count.
  */
-import { DIRECTIONS, type Direction } from '../core/decision.js';
-import { APPLIED_OUTCOMES, type DecisionStats, zeroCounts } from './decisionStats.js';
+import { type DecisionStats, statsFromGroups } from './decisionStats.js';
 import type { Statement } from './migrations.js';
 import type { Sql } from './sql.js';
 
@@ -131,6 +130,7 @@ export const DECISION_TOTALS_MIGRATION: {
 };
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+const action = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
 /** The statistics from the totals: a handful of rows, whatever the size of the log. */
 export async function statsFromTotals(sql: Sql): Promise<DecisionStats> {
@@ -138,46 +138,21 @@ export async function statsFromTotals(sql: Sql): Promise<DecisionStats> {
     `SELECT ${KEY}, ${SUM_COLUMNS.join(', ')} FROM decision_totals WHERE n > 0`,
   );
   const [workloads] = await sql.all('SELECT COUNT(*) AS n FROM decision_workloads WHERE n > 0');
-  const stats: DecisionStats = {
-    totalDecisions: 0,
-    workloadsMonitored: num(workloads?.n),
-    appliedScalings: 0,
-    cpuActions: zeroCounts(),
-    memoryActions: zeroCounts(),
-    replicaActions: zeroCounts(),
-    averageCpuUsageMillicores: null,
-    averageMemoryUsageBytes: null,
-    averageCpuConfidence: null,
-    averageMemoryConfidence: null,
-    byOutcome: {},
-    byPolicy: {},
-  };
-  const sums = { cpu: 0, memory: 0, cpuConf: 0, cpuConfN: 0, memConf: 0, memConfN: 0 };
-  const isDirection = (v: unknown): v is Direction =>
-    (DIRECTIONS as readonly unknown[]).includes(v);
-  for (const r of rows) {
-    const n = num(r.n);
-    const outcome = String(r.outcome);
-    const policy = String(r.policy);
-    stats.totalDecisions += n;
-    if ((APPLIED_OUTCOMES as readonly string[]).includes(outcome)) stats.appliedScalings += n;
-    if (isDirection(r.cpu_action)) stats.cpuActions[r.cpu_action] += n;
-    if (isDirection(r.memory_action)) stats.memoryActions[r.memory_action] += n;
-    if (isDirection(r.replica_action)) stats.replicaActions[r.replica_action] += n;
-    stats.byOutcome[outcome] = (stats.byOutcome[outcome] ?? 0) + n;
-    stats.byPolicy[policy] = (stats.byPolicy[policy] ?? 0) + n;
-    sums.cpu += num(r.cpu_sum);
-    sums.memory += num(r.memory_sum);
-    sums.cpuConf += num(r.cpu_conf_sum);
-    sums.cpuConfN += num(r.cpu_conf_n);
-    sums.memConf += num(r.memory_conf_sum);
-    sums.memConfN += num(r.memory_conf_n);
-  }
-  if (stats.totalDecisions > 0) {
-    stats.averageCpuUsageMillicores = (sums.cpu / stats.totalDecisions) * 1000;
-    stats.averageMemoryUsageBytes = (sums.memory / stats.totalDecisions) * 2 ** 20;
-  }
-  if (sums.cpuConfN > 0) stats.averageCpuConfidence = sums.cpuConf / sums.cpuConfN;
-  if (sums.memConfN > 0) stats.averageMemoryConfidence = sums.memConf / sums.memConfN;
-  return stats;
+  return statsFromGroups(
+    rows.map((r) => ({
+      policy: String(r.policy),
+      outcome: String(r.outcome),
+      cpuAction: action(r.cpu_action),
+      memoryAction: action(r.memory_action),
+      replicaAction: action(r.replica_action),
+      n: num(r.n),
+      cpuSum: num(r.cpu_sum),
+      memorySum: num(r.memory_sum),
+      cpuConfSum: num(r.cpu_conf_sum),
+      cpuConfN: num(r.cpu_conf_n),
+      memoryConfSum: num(r.memory_conf_sum),
+      memoryConfN: num(r.memory_conf_n),
+    })),
+    num(workloads?.n),
+  );
 }

@@ -10,6 +10,7 @@
  * - a number written other than in decimal digits is a 400.
  */
 import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterClient } from '../../cluster/clusterClient.js';
 import type { SimCluster } from '../../cluster/sim/simCluster.js';
 import { MemoryDecisionLog } from '../../store/decisionLog.js';
@@ -404,4 +405,47 @@ export async function fuzzRoute(
     { numRuns: runs, seed: 1, endOnFailure: true },
   );
   return { failures, statuses, wrote };
+}
+
+/** Requests per route in the suites: the issue's floor. */
+export const RUNS_PER_ROUTE = 10_000;
+
+/**
+ * Registers a suite that fuzzes every route of `method` the server lists in `GET /`, each with
+ * RUNS_PER_ROUTE requests; `more` adds checks of a route's own.
+ */
+export async function describeRouteFuzz(
+  method: 'GET' | 'POST',
+  more?: (endpoint: string, result: Awaited<ReturnType<typeof fuzzRoute>>) => void,
+): Promise<void> {
+  const listing = await fuzzApp();
+  const endpoints = Object.keys(
+    (await listing.t.app.inject('/')).json<{ endpoints: Record<string, string> }>().endpoints,
+  ).filter((e) => e.startsWith(`${method} `));
+  await listing.t.scaling.close();
+  await listing.t.app.close();
+
+  let f: FuzzApp;
+  beforeAll(async () => {
+    f = await fuzzApp();
+  });
+  afterAll(async () => {
+    await f.t.scaling.close();
+    await f.t.app.close();
+  });
+  describe(`${method} routes, fuzzed`, () => {
+    it('are all here', () => {
+      expect(endpoints.length).toBeGreaterThan(10);
+    });
+    it.each(endpoints)(
+      '%s',
+      async (endpoint) => {
+        const result = await fuzzRoute(f, endpoint, RUNS_PER_ROUTE);
+        expect(result.failures).toEqual([]);
+        expect(Object.values(result.statuses).reduce((a, b) => a + b, 0)).toBe(RUNS_PER_ROUTE);
+        more?.(endpoint, result);
+      },
+      120_000,
+    );
+  });
 }
