@@ -8,18 +8,11 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApp } from '../src/api/app.js';
 import { decisionSummaryView } from '../src/api/decisionViews.js';
-import { createSampler } from '../src/api/sampling.js';
-import { SimCluster } from '../src/cluster/sim/simCluster.js';
-import { DEFAULT_CONFIG } from '../src/config/config.js';
-import { ScalingService } from '../src/controller/scalingService.js';
-import { DEFAULT_SETTINGS } from '../src/controller/settings.js';
 import { RealClock } from '../src/core/clock.js';
-import { ServiceMetrics } from '../src/metrics/serviceMetrics.js';
-import { servingPolicies } from '../src/policies/servingPolicies.js';
 import type { Decision } from '../src/core/decision.js';
 import { openStore } from '../src/store/openStore.js';
+import { listenBenchApp } from './benchApp.js';
 
 const mode = process.argv[2];
 const clock = new RealClock();
@@ -86,25 +79,5 @@ if (mode === 'bare') {
     process.stdout.write(`LISTENING http://127.0.0.1:${port}/decisions?limit=50\n`);
   });
 } else {
-  const sim = new SimCluster(clock, { seed: 'bench' });
-  const metrics = new ServiceMetrics();
-  const app = await buildApp({
-    metrics,
-    scaling: new ScalingService({
-      cluster: sim,
-      clock,
-      settings: { ...DEFAULT_SETTINGS, autoScaleEnabled: false },
-      policy: servingPolicies(undefined),
-      log: store.decisions,
-      observer: metrics.observer,
-    }),
-    samples: store.samples,
-    sampler: createSampler(sim, clock, store.samples),
-    cluster: sim,
-    clock,
-    config: { ...DEFAULT_CONFIG },
-    version: 'bench',
-  });
-  const address = await app.listen({ port: 0, host: '127.0.0.1' });
-  process.stdout.write(`LISTENING ${address}/decisions?limit=50\n`);
+  process.stdout.write(`LISTENING ${await listenBenchApp(clock, store)}/decisions?limit=50\n`);
 }

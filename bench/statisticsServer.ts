@@ -7,20 +7,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApp } from '../src/api/app.js';
-import { createSampler } from '../src/api/sampling.js';
-import { SimCluster } from '../src/cluster/sim/simCluster.js';
-import { DEFAULT_CONFIG } from '../src/config/config.js';
-import { ScalingService } from '../src/controller/scalingService.js';
-import { DEFAULT_SETTINGS } from '../src/controller/settings.js';
 import { RealClock } from '../src/core/clock.js';
 import type { Decision } from '../src/core/decision.js';
-import { ServiceMetrics } from '../src/metrics/serviceMetrics.js';
-import { servingPolicies } from '../src/policies/servingPolicies.js';
 import type { DecisionLog } from '../src/store/decisionLog.js';
 import { APPLIED_OUTCOMES, type DecisionStats, zeroCounts } from '../src/store/decisionStats.js';
 import { openStore } from '../src/store/openStore.js';
 import type { Sql } from '../src/store/sql.js';
+import { listenBenchApp } from './benchApp.js';
 
 export const DECISIONS = 100_000;
 
@@ -106,25 +99,4 @@ const log: DecisionLog =
         stats: () => scanStats(store.sql),
       })
     : store.decisions;
-const sim = new SimCluster(clock, { seed: 'bench' });
-const metrics = new ServiceMetrics();
-const app = await buildApp({
-  metrics,
-  scaling: new ScalingService({
-    cluster: sim,
-    clock,
-    settings: { ...DEFAULT_SETTINGS, autoScaleEnabled: false },
-    policy: servingPolicies(undefined),
-    log,
-    observer: metrics.observer,
-  }),
-  samples: store.samples,
-  store,
-  sampler: createSampler(sim, clock, store.samples),
-  cluster: sim,
-  clock,
-  config: { ...DEFAULT_CONFIG },
-  version: 'bench',
-});
-const address = await app.listen({ port: 0, host: '127.0.0.1' });
-process.stdout.write(`LISTENING ${address}\n`);
+process.stdout.write(`LISTENING ${await listenBenchApp(clock, store, log)}\n`);

@@ -22,20 +22,26 @@ const probe = () =>
     totalPods: 2,
   });
 
+/** A sample store in memory that refuses every append while `outage.down`. */
+function flakyStore(error: string) {
+  const memory = new MemorySampleStore();
+  const outage = { down: false };
+  const store = {
+    append: (series: string, samples: readonly Sample[]) =>
+      outage.down ? Promise.reject(new Error(error)) : memory.append(series, samples),
+    series: (series: string) => memory.series(series),
+    prune: (beforeMs: number, batch: number) => memory.prune(beforeMs, batch),
+  };
+  return { memory, store, outage };
+}
+
 describe('the POST /metrics sampler', () => {
   it('counts only the samples the store took, keeps the rest while it is down, and stores them after', async () => {
     const clock = new ManualClock(0);
-    const memory = new MemorySampleStore();
-    let down = false;
-    const store = {
-      append: (series: string, samples: readonly Sample[]) =>
-        down ? Promise.reject(new Error('disk full')) : memory.append(series, samples),
-      series: (series: string) => memory.series(series),
-      prune: (beforeMs: number, batch: number) => memory.prune(beforeMs, batch),
-    };
+    const { memory, store, outage } = flakyStore('disk full');
     const sampler = new MetricsSampler({ clock, store, probe, flushEvery: 5 });
     await sampler.start('s', { namespace: 'default', deployment: 'web' });
-    down = true;
+    outage.down = true;
     await tick(clock, 12);
     const during = sampler.status('s')!;
     expect(during.samples).toBe(1);
@@ -43,7 +49,7 @@ describe('the POST /metrics sampler', () => {
     expect(during.errors).toBeGreaterThan(0);
     expect(during.lastError).toBe('disk full');
     expect(await memory.series('s')).toHaveLength(1);
-    down = false;
+    outage.down = false;
     const stopped = await sampler.stop('s');
     const stored = await memory.series('s');
     expect(stopped.samples).toBe(stored.length);
@@ -58,22 +64,15 @@ describe('the POST /metrics sampler', () => {
 
   it('drops the oldest samples past what it can hold, and says how many', async () => {
     const clock = new ManualClock(0);
-    const memory = new MemorySampleStore();
-    let down = false;
-    const store = {
-      append: (series: string, samples: readonly Sample[]) =>
-        down ? Promise.reject(new Error('down')) : memory.append(series, samples),
-      series: (series: string) => memory.series(series),
-      prune: (beforeMs: number, batch: number) => memory.prune(beforeMs, batch),
-    };
+    const { memory, store, outage } = flakyStore('down');
     const sampler = new MetricsSampler({ clock, store, probe, flushEvery: 1000 });
     await sampler.start('s', { namespace: 'default', deployment: 'web' });
-    down = true;
+    outage.down = true;
     await tick(clock, MAX_PENDING + 1100);
     const during = sampler.status('s')!;
     expect(during.pending).toBeLessThanOrEqual(MAX_PENDING);
     expect(during.lost).toBeGreaterThan(0);
-    down = false;
+    outage.down = false;
     const stopped = await sampler.stop('s');
     expect(stopped.samples).toBe((await memory.series('s')).length);
   });
