@@ -37,6 +37,7 @@ const FLAG_NAMES: Partial<Record<keyof QpilotConfig, string>> = {
   databaseUrl: '--database-url',
   dataDir: '--data-dir',
   storeTimeoutMs: '--store-timeout-ms',
+  autopilotsOnly: '--autopilots-only',
   retentionDays: '--retention-days',
   retentionMaxDecisions: '--retention-decisions',
   corsOrigins: '--cors-origins',
@@ -217,6 +218,12 @@ export function buildProgram(io: CliIo, onServe?: (server: RunningServer) => voi
         new Option(
           '--store-timeout-ms <ms>',
           'how long a PostgreSQL call may wait before it fails with a 503 (env QPILOT_STORE_TIMEOUT_MS, default 5000)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--autopilots-only <bool>',
+          'steer only the Deployments an Autopilot targets, not every Deployment of the namespaces (env QPILOT_AUTOPILOTS_ONLY, default false)',
         ),
       )
       .addOption(

@@ -25,6 +25,9 @@ import type { Logger } from 'pino';
 import { KubeLeaseStore } from '../cluster/kube/leaseStore.js';
 import { serviceAccountNamespace } from '../cluster/kube/kubeConfig.js';
 import { LeaderElector } from '../controller/leaderElector.js';
+import { AutopilotController } from '../controller/autopilotController.js';
+import { KubeAutopilots } from '../cluster/kube/kubeAutopilots.js';
+import { KubeWorkloadCache } from '../cluster/kube/kubeWorkloadCache.js';
 import type { Clock } from '../core/clock.js';
 
 export interface RunningServer {
@@ -82,6 +85,20 @@ export async function startServer(
   const log = store.decisions;
   const metrics = new ServiceMetrics();
   const elector = leaderElection(config, { clock, kubeConfig, inCluster, logger, metrics });
+  const watches = kubeConfig ? startWatches(config, kubeConfig, logger, clock) : undefined;
+  const autopilots = watches
+    ? new AutopilotController({
+        client: watches.autopilots,
+        cluster,
+        clock,
+        onError: (namespace, name, err) =>
+          logger.warn(
+            { namespace, autopilot: name, err: String(err) },
+            'an Autopilot status could not be written',
+          ),
+      })
+    : undefined;
+  if (watches) await watches.started;
   const scaling = new ScalingService({
     leadership: elector,
     cluster,
@@ -95,6 +112,9 @@ export async function startServer(
     // A latency source for workloads with an SLO: Prometheus when configured, else the
     // simulator's own; against a real cluster without Prometheus, none.
     signals: prometheus ? prometheusServiceSignals(prometheus, clock) : sim,
+    autopilots,
+    cache: watches?.cache,
+    autopilotsOnly: config.autopilotsOnly,
     onError: (namespace, name, err) => {
       metrics.error(name === '*' ? 'loop' : 'workload');
       logger.warn({ namespace, workload: name, err: String(err) }, 'scaling a workload failed');
@@ -160,8 +180,44 @@ export async function startServer(
       await sampler.close();
       await retention.stop();
       await scaling.close();
+      await watches?.stop();
       await elector?.stop();
       await store.close();
+    },
+  };
+}
+
+/**
+ * The watches a real cluster is read through: Deployments and pods for the loop's snapshot,
+ * Autopilots for their plans. A broken watch is retried; its errors are logged once every
+ * five minutes each, not at every retry.
+ */
+function startWatches(config: QpilotConfig, kc: KubeConfig, logger: Logger, clock: Clock) {
+  const lastLogged = new Map<string, number>();
+  const warn = (what: string) => (err: unknown) => {
+    const text = `${what}: ${err instanceof Error ? err.message : String(err)}`;
+    const now = clock.now();
+    if ((lastLogged.get(text) ?? 0) > now - 300_000) return;
+    lastLogged.set(text, now);
+    logger.warn({ err: text }, `${what}; it is retried`);
+  };
+  const cache = new KubeWorkloadCache(kc, {
+    requestTimeoutMs: config.kubeRequestTimeoutMs,
+    onError: warn('the watch on Deployments and pods broke (cycles list them meanwhile)'),
+  });
+  const autopilots = new KubeAutopilots(kc, {
+    requestTimeoutMs: config.kubeRequestTimeoutMs,
+    onError: (err) =>
+      autopilots.crdMissing()
+        ? warn('the Autopilot CRD is not installed (kubectl apply -f deploy/crds/)')(err)
+        : warn('the watch on Autopilots broke (nothing is decided until it is back)')(err),
+  });
+  return {
+    cache,
+    autopilots,
+    started: Promise.all([cache.start(), autopilots.start()]),
+    stop: async () => {
+      await Promise.all([cache.stop(), autopilots.stop()]);
     },
   };
 }

@@ -99,7 +99,9 @@ export interface DrainResult {
 export type ObjectRef =
   | { kind: 'Node'; name: string }
   | { kind: 'Pod'; namespace: string; name: string }
-  | { kind: 'Deployment'; namespace: string; name: string };
+  | { kind: 'Deployment'; namespace: string; name: string }
+  /** qpilot's custom resource (events only: qpilot does not label it). */
+  | { kind: 'Autopilot'; namespace: string; name: string };
 
 /** Labels to set; `null` removes the label. */
 export type LabelChanges = Record<string, string | null>;

@@ -5,6 +5,7 @@
  * (core/utilization.ts). The same code reads the simulator, a real cluster and (later) a
  * cluster behind an agent, so a policy cannot tell them apart.
  */
+import type { WorkloadCache } from './workloadCache.js';
 import type { PodMetric, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { Clock } from '../core/clock.js';
 import type { DecisionMetrics } from '../core/decision.js';
@@ -210,12 +211,18 @@ export async function snapshotNamespace(
   cluster: Pick<ClusterClient, 'listWorkloads' | 'listPods' | 'podMetrics'>,
   clock: Clock,
   namespace: string,
+  /** Deployments and pods as a watch sees them; listed when absent or out of sync. */
+  cache?: WorkloadCache,
 ): Promise<NamespaceSnapshot> {
-  const [deployments, pods, metrics] = await Promise.all([
-    listAll((o) => cluster.listWorkloads(o), { namespace, limit: 500 }),
-    listAll((o) => cluster.listPods(o), { namespace, limit: 500 }),
-    cluster.podMetrics({ namespace }),
-  ]);
+  const cached = cache?.namespace(namespace);
+  // Usage cannot be watched (metrics.k8s.io serves no watch): one listing per namespace.
+  const [deployments, pods, metrics] = cached
+    ? [cached.deployments, cached.pods, await cluster.podMetrics({ namespace })]
+    : await Promise.all([
+        listAll((o) => cluster.listWorkloads(o), { namespace, limit: 500 }),
+        listAll((o) => cluster.listPods(o), { namespace, limit: 500 }),
+        cluster.podMetrics({ namespace }),
+      ]);
   const podsByDeployment = new Map<string, V1Pod[]>();
   for (const pod of pods) {
     const owner = deploymentNameOfPod(pod);

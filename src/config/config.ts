@@ -53,6 +53,8 @@ export interface QpilotConfig {
   dataDir: string;
   /** How long a PostgreSQL call may wait (connect, pool, statement) before it is a 503. */
   storeTimeoutMs: number;
+  /** Steer only the Deployments an Autopilot targets; `namespaces` then manages nothing more. */
+  autopilotsOnly: boolean;
   /** Decisions and samples older than this many days are deleted. */
   retentionDays: number;
   /** At most this many decisions are kept, the newest. */
@@ -118,6 +120,7 @@ export const DEFAULT_CONFIG: QpilotConfig = {
   policy: 'dqn',
   dataDir: 'data',
   storeTimeoutMs: 5_000,
+  autopilotsOnly: false,
   retentionDays: 30,
   retentionMaxDecisions: 100_000,
   corsOrigins: [],
@@ -161,6 +164,7 @@ const ENV_NAMES: Record<keyof QpilotConfig, string> = {
   databaseUrl: 'DATABASE_URL',
   dataDir: 'QPILOT_DATA_DIR',
   storeTimeoutMs: 'QPILOT_STORE_TIMEOUT_MS',
+  autopilotsOnly: 'QPILOT_AUTOPILOTS_ONLY',
   retentionDays: 'QPILOT_RETENTION_DAYS',
   retentionMaxDecisions: 'QPILOT_RETENTION_DECISIONS',
   apiToken: 'QPILOT_API_TOKEN',
@@ -323,6 +327,7 @@ const PARSERS: Record<keyof QpilotConfig, Parser> = {
   prometheusUrl: (_raw, source, text) => ({ prometheusUrl: httpUrl(text, source) }),
   modelPath: (_raw, _source, text) => ({ modelPath: text.trim() }),
   dryRun: (_raw, source, text) => ({ dryRun: boolean(text, source) }),
+  autopilotsOnly: (_raw, source, text) => ({ autopilotsOnly: boolean(text, source) }),
   autoScaleEnabled: (_raw, source, text) => ({ autoScaleEnabled: boolean(text, source) }),
   autoScaleIntervalSec: (raw, source) => ({
     autoScaleIntervalSec: integer(raw as string | number, source, 5, 86_400),

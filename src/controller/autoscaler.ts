@@ -37,7 +37,12 @@ import type { PolicyDecision, PolicyInput, ScalingPolicy } from '../policies/typ
 import type { DecisionLog } from '../store/decisionLog.js';
 import type { PolicyState, PolicyStateStore } from '../store/policyStates.js';
 import type { ScalingSettings } from './settings.js';
-import { type WorkloadPlan, planWorkload } from './workloadSettings.js';
+import { type PlanSkipReason, type WorkloadPlan, planWorkload } from './workloadSettings.js';
+import type { Autopilot } from '../cluster/autopilot.js';
+import type { WorkloadCache } from '../cluster/workloadCache.js';
+import { limitReplicas, pruneHistory, type ReplicaHistory } from '../policies/behavior.js';
+import type { AutopilotController } from './autopilotController.js';
+import { planFromAutopilot } from './autopilotPlan.js';
 
 export interface AutoscalerDeps {
   cluster: ClusterClient;
@@ -60,6 +65,12 @@ export interface AutoscalerDeps {
    * Prometheus); without one, policies are told there is no latency signal.
    */
   signals?: ServiceSignalSource;
+  /** The cluster's Autopilots: their plans win over annotations, and their status is written. */
+  autopilots?: AutopilotController;
+  /** Deployments and pods as a watch sees them; each cycle lists them when absent. */
+  cache?: WorkloadCache;
+  /** Only Deployments an Autopilot targets are steered; the namespaces setting adds none. */
+  autopilotsOnly?: boolean;
 }
 
 /** Latency queries in flight at once in a cycle. */
@@ -85,8 +96,7 @@ export interface AutoscalerObserver {
 }
 
 export type WorkloadStatus = 'success' | 'skipped' | 'error';
-export type SkipReason =
-  'cooldown_period' | 'excluded' | 'mode_off' | 'invalid_annotation' | 'in_progress' | 'backoff';
+export type SkipReason = PlanSkipReason | 'cooldown_period' | 'in_progress' | 'backoff';
 
 export interface WorkloadResult {
   namespace: string;
@@ -136,6 +146,8 @@ export class Autoscaler {
   private readonly failures = new Map<string, Failure>();
   /** When each workload was last changed (by the loop or an operator): its cooldown. */
   private readonly lastChangeMs = new Map<string, number>();
+  /** Recommendations and changes per workload with an HPA behavior (its window and periods). */
+  private readonly replicaHistory = new Map<string, ReplicaHistory>();
   private restored = false;
   private restoring?: Promise<void>;
   private savingStates: Promise<void> = Promise.resolve();
@@ -185,23 +197,41 @@ export class Autoscaler {
     this.restored = false;
   }
 
-  /** One cycle over every Deployment of the configured namespaces. */
+  /**
+   * One cycle over every Deployment of the configured namespaces and every Deployment an
+   * Autopilot targets, wherever it is.
+   */
   async runOnce(): Promise<WorkloadResult[]> {
-    const { clock, actuator } = this.deps;
+    const { clock, actuator, autopilots } = this.deps;
     const started = clock.now();
     if (!this.restored) await this.restore();
     // Settle the rollouts that finished, so that their workloads are decided again now.
     await actuator.poll();
     const results: WorkloadResult[] = [];
     const items: Item[] = [];
+    if (autopilots && !autopilots.beginCycle()) {
+      // A workload's Autopilot may say Off: nothing is decided until they are known.
+      results.push({
+        namespace: '*',
+        name: '*',
+        status: 'error',
+        message: 'the Autopilots are not known yet (their watch is not in sync): nothing decided',
+      });
+      return this.endCycle(started, results);
+    }
+    const settings = this.deps.settings();
+    const managed = new Set(this.deps.autopilotsOnly ? [] : settings.namespaces);
+    const namespaces = [...new Set([...managed, ...(autopilots?.namespaces() ?? [])])];
     const snapshots = await Promise.all(
-      this.deps.settings().namespaces.map((ns) =>
-        snapshotNamespace(this.deps.cluster, clock, ns).then(
+      namespaces.map((ns) =>
+        snapshotNamespace(this.deps.cluster, clock, ns, this.deps.cache).then(
           (s) => ({ ns, s }),
           (err: unknown) => ({ ns, err }),
         ),
       ),
     );
+    const plans = new Map<string, WorkloadPlan>();
+    const deploymentsOf = new Map<string, readonly V1Deployment[]>();
     for (const snap of snapshots) {
       if ('err' in snap) {
         results.push({
@@ -213,15 +243,26 @@ export class Autoscaler {
         });
         continue;
       }
+      deploymentsOf.set(snap.ns, snap.s.deployments);
       for (const dep of snap.s.deployments) {
-        const gate = this.admit(dep);
+        const ap = autopilots?.forTarget(snap.ns, dep.metadata?.name ?? '');
+        // Outside qpilot's namespaces, only a Deployment an Autopilot targets is steered.
+        if (!ap && !managed.has(snap.ns)) continue;
+        const plan = this.planOf(dep, ap);
+        plans.set(workloadKey(plan), plan);
+        const gate = this.admit(plan);
         if ('result' in gate) results.push(gate.result);
-        else items.push({ plan: gate.plan, observation: observationFrom(snap.s, dep) });
+        else items.push({ plan, observation: observationFrom(snap.s, dep) });
       }
     }
     results.push(...(await this.process(items)));
+    if (autopilots) await this.reportAutopilots(autopilots, results, plans, deploymentsOf);
+    return this.endCycle(started, results);
+  }
+
+  private endCycle(started: number, results: WorkloadResult[]): WorkloadResult[] {
     this.cycles++;
-    const durationMs = clock.now() - started;
+    const durationMs = this.deps.clock.now() - started;
     this.deps.observer?.cycle?.(durationMs, results);
     this.lastCycle = {
       startedMs: started,
@@ -230,6 +271,33 @@ export class Autoscaler {
       errors: results.filter((r) => r.status === 'error').length,
     };
     return results;
+  }
+
+  /** Each Autopilot's status after the cycle; a change's final outcome once it settles. */
+  private async reportAutopilots(
+    autopilots: AutopilotController,
+    results: readonly WorkloadResult[],
+    plans: ReadonlyMap<string, WorkloadPlan>,
+    deploymentsOf: ReadonlyMap<string, readonly V1Deployment[]>,
+  ): Promise<void> {
+    const byWorkload = new Map(results.map((r) => [workloadKey(r), r]));
+    const dryRun = this.deps.settings().dryRun;
+    const view = (ap: Autopilot) => {
+      const key = workloadKey({ namespace: ap.metadata.namespace, name: ap.spec.targetRef.name });
+      const steered = autopilots.forTarget(ap.metadata.namespace, ap.spec.targetRef.name) === ap;
+      const result = steered ? byWorkload.get(key) : undefined;
+      result?.done?.then(
+        (final) => autopilots.settled(ap, final),
+        () => undefined,
+      );
+      return {
+        deployments: deploymentsOf.get(ap.metadata.namespace),
+        result,
+        plan: steered ? plans.get(key) : undefined,
+        dryRun,
+      };
+    };
+    await autopilots.endCycle(view);
   }
 
   /** One workload by name, now (seed 002's POST /scale/pod names a pod of it). */
@@ -243,7 +311,7 @@ export class Autoscaler {
     if (!this.restored) await this.restore();
     await this.deps.actuator.poll();
     const dep = options.deployment ?? (await this.deps.cluster.getWorkload(namespace, name));
-    const gate = this.admit(dep, options.ignoreBackoff);
+    const gate = this.admit(this.planFor(dep), options.ignoreBackoff);
     if ('result' in gate) return gate.result;
     let observation: WorkloadObservation;
     try {
@@ -258,12 +326,25 @@ export class Autoscaler {
     return result!;
   }
 
-  /** The plan of a Deployment, or why it is left alone now. */
+  /** What qpilot does with a Deployment: its Autopilot's plan, else its annotations'. */
+  planFor(dep: V1Deployment): WorkloadPlan {
+    const ap = this.deps.autopilots?.forTarget(
+      dep.metadata?.namespace ?? 'default',
+      dep.metadata?.name ?? '',
+    );
+    return this.planOf(dep, ap);
+  }
+
+  private planOf(dep: V1Deployment, ap: Autopilot | undefined): WorkloadPlan {
+    const settings = this.deps.settings();
+    return ap ? planFromAutopilot(ap, dep, settings) : planWorkload(dep, settings);
+  }
+
+  /** The plan, or why its workload is left alone now. */
   private admit(
-    dep: V1Deployment,
+    plan: WorkloadPlan,
     ignoreBackoff = false,
   ): { plan: WorkloadPlan } | { result: WorkloadResult } {
-    const plan = planWorkload(dep, this.deps.settings());
     const { namespace, name } = plan;
     const skip = (reason: SkipReason, message: string) => ({
       result: { namespace, name, status: 'skipped' as const, reason, message },
@@ -333,13 +414,36 @@ export class Autoscaler {
           ? policy.decideBatch(inputs)
           : inputs.map((i) => policy.decide(i));
         g.items.forEach((item, i) =>
-          decided.push({ item, decision: applyGuardrails(out[i]!, inputs[i]!) }),
+          decided.push({
+            item,
+            decision: this.applyBehavior(item.plan, applyGuardrails(out[i]!, inputs[i]!)),
+          }),
         );
       } catch (err) {
         for (const item of g.items) results.push(this.failed(item, err));
       }
     }
     return { decided, results };
+  }
+
+  /** A replica decision held within the workload's HPA behavior, when it has one. */
+  private applyBehavior(plan: WorkloadPlan, decision: PolicyDecision): PolicyDecision {
+    if (!plan.behavior || decision.kind !== 'horizontal') return decision;
+    const key = workloadKey(plan);
+    const now = this.deps.clock.now();
+    const history = this.replicaHistory.get(key) ?? { recommendations: [], changes: [] };
+    this.replicaHistory.set(key, history);
+    pruneHistory(history, plan.behavior, now);
+    const { current, desired } = decision.replicas;
+    const limited = limitReplicas(current, desired, plan.behavior, history, now);
+    history.recommendations.push({ timeMs: now, replicas: desired });
+    if (limited.replicas === desired) return decision;
+    return {
+      ...decision,
+      replicas: { current, desired: limited.replicas },
+      canScale: decision.canScale && limited.replicas !== current,
+      guardrails: [...(decision.guardrails ?? []), `behavior: ${limited.limitedBy}`],
+    };
   }
 
   /**
@@ -354,7 +458,7 @@ export class Autoscaler {
     await atMost(SIGNAL_QUERIES_AT_ONCE, wanted, async (item) => {
       const { namespace, name } = item.plan;
       try {
-        const service = await source.serviceSignals(namespace, name);
+        const service = await source.serviceSignals(namespace, name, item.plan.latencySource);
         if (service) item.observation = { ...item.observation, service };
       } catch (err) {
         this.deps.onError?.(namespace, name, err);
@@ -438,6 +542,11 @@ export class Autoscaler {
       });
       this.noteChange(namespace, name, applied.record.timeMs);
       this.failures.delete(workloadKey(item.plan));
+      if (decision.kind === 'horizontal')
+        this.replicaHistory.get(workloadKey(item.plan))?.changes.push({
+          timeMs: applied.record.timeMs,
+          delta: decision.replicas.desired - decision.replicas.current,
+        });
       return {
         namespace,
         name,

@@ -35,7 +35,9 @@ import type { DecisionLog } from '../store/decisionLog.js';
 import type { PolicyStateStore } from '../store/policyStates.js';
 import { Autoscaler, type AutoscalerObserver } from './autoscaler.js';
 import { type ScalingSettings, updateSettings } from './settings.js';
-import { planWorkload, type WorkloadPlan } from './workloadSettings.js';
+import type { WorkloadPlan } from './workloadSettings.js';
+import type { AutopilotController } from './autopilotController.js';
+import type { WorkloadCache } from '../cluster/workloadCache.js';
 
 export interface Leadership {
   /** Whether this instance may act now; a standby decides nothing and changes nothing. */
@@ -61,6 +63,12 @@ export interface ScalingServiceDeps {
   observer?: AutoscalerObserver & ActuatorObserver;
   /** Where the latency of workloads with an SLO comes from. */
   signals?: ServiceSignalSource;
+  /** The cluster's Autopilots (a real cluster with the CRD). */
+  autopilots?: AutopilotController;
+  /** Deployments and pods as a watch sees them (a real cluster). */
+  cache?: WorkloadCache;
+  /** Only Deployments an Autopilot targets are steered. */
+  autopilotsOnly?: boolean;
 }
 
 /** An operator's change, as the routes report it. */
@@ -103,6 +111,9 @@ export class ScalingService {
       onError: deps.onError,
       observer: deps.observer,
       signals: deps.signals,
+      autopilots: deps.autopilots,
+      cache: deps.cache,
+      autopilotsOnly: deps.autopilotsOnly,
       settings: () => this.current,
       shouldRun: () => deps.leadership?.isLeader() ?? true,
     });
@@ -193,13 +204,16 @@ export class ScalingService {
     name: string,
   ): Promise<{ dep: V1Deployment; plan: WorkloadPlan }> {
     this.requireLeader();
-    if (!this.current.namespaces.includes(namespace))
+    const steered = this.deps.autopilots?.forTarget(namespace, name) !== undefined;
+    if (!steered && (this.deps.autopilotsOnly || !this.current.namespaces.includes(namespace)))
       throw new QpError(
         'QP_ERR_FORBIDDEN',
-        `namespace "${namespace}" is not one qpilot manages (namespaces: ${this.current.namespaces.join(', ')})`,
+        this.deps.autopilotsOnly
+          ? `no Autopilot targets ${namespace}/${name}: qpilot steers only the Deployments an Autopilot targets`
+          : `namespace "${namespace}" is not one qpilot manages (namespaces: ${this.current.namespaces.join(', ')})`,
       );
     const dep = await this.deps.cluster.getWorkload(namespace, name);
-    const plan = planWorkload(dep, this.current);
+    const plan = this.autoscaler.planFor(dep);
     if (plan.skip && plan.skip.reason !== 'invalid_annotation')
       throw new QpError('QP_ERR_FORBIDDEN', `qpilot leaves ${name} alone: ${plan.skip.message}`);
     return { dep, plan };

@@ -4,12 +4,14 @@
  * settings). A bad annotation leaves that workload alone with the reason, never the others.
  */
 import type { V1Deployment } from '@kubernetes/client-node';
+import { PAUSED_ANNOTATION } from '../cluster/autopilot.js';
 import { parseCpu, parseMemory } from '../cluster/quantity.js';
 import { isQpError } from '../core/errors.js';
 import { type PolicySpec, parsePolicySpec } from '../policies/registry.js';
 import type { ScalingBounds } from '../policies/types.js';
 import type { ServiceLevelObjective } from '../core/workload.js';
 import type { ScalingSettings } from './settings.js';
+import type { ScalingBehavior } from '../policies/behavior.js';
 
 export const ANNOTATION_PREFIX = 'qpilot.io/';
 export type WorkloadMode = 'off' | 'recommend' | 'auto';
@@ -26,7 +28,22 @@ export interface WorkloadPlan {
   /** Its service level objective (qpilot.io/slo-latency-ms, qpilot.io/slo-max-drop-ratio). */
   slo?: ServiceLevelObjective;
   /** Why the workload is left alone, when it is. */
-  skip?: { reason: 'excluded' | 'mode_off' | 'invalid_annotation'; message: string };
+  skip?: { reason: PlanSkipReason; message: string };
+  /** The Autopilot the plan comes from, when one targets the workload. */
+  autopilot?: { name: string; generation?: number };
+  /** The HPA's behavior (an Autopilot's scaleUp and scaleDown rules). */
+  behavior?: ScalingBehavior;
+  /** Where the workload's latency comes from, when it names its own histogram. */
+  latencySource?: LatencySource;
+}
+
+export type PlanSkipReason =
+  'excluded' | 'mode_off' | 'invalid_annotation' | 'paused' | 'invalid_spec';
+
+/** A Prometheus histogram of request durations (seconds) and label matchers for the workload's series. */
+export interface LatencySource {
+  histogram: string;
+  selector?: string;
 }
 
 function annotationNumber(value: string, key: string, integer: boolean): number {
@@ -49,7 +66,7 @@ function quantity(value: string, key: string, parse: (t: string) => number): num
 }
 
 /** The global settings' bounds, in the units policies use. */
-function settingsBounds(s: ScalingSettings): ScalingBounds {
+export function settingsBounds(s: ScalingSettings): ScalingBounds {
   return {
     minReplicas: s.minReplicas,
     maxReplicas: s.maxReplicas,
@@ -206,6 +223,11 @@ function makePlan(dep: V1Deployment, s: ScalingSettings): WorkloadPlan {
         reason: 'excluded',
         message: `${name} has the excluded label ${label[0]}=${label[1]}`,
       },
+    };
+  if (dep.metadata?.annotations?.[PAUSED_ANNOTATION]?.trim().toLowerCase() === 'true')
+    return {
+      ...base,
+      skip: { reason: 'paused', message: `${name} has ${PAUSED_ANNOTATION}: "true"` },
     };
   let plan: Omit<WorkloadPlan, 'namespace' | 'name' | 'skip'>;
   try {

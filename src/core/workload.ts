@@ -127,6 +127,11 @@ export interface ServiceLevelObjective {
   latencyP95Ms: number;
   /** ... nor may more than this fraction of them be dropped or fail. */
   maxDropRatio: number;
+  /**
+   * SLO breaches among the last 8 intervals that hand control from a learned policy back to
+   * its baseline (an Autopilot's fallback.breachesToHandBack); 3 when absent.
+   */
+  breachesToHandBack?: number;
 }
 
 /** A workload's service as measured from outside its pods' CPU: what its clients see. */
@@ -141,7 +146,12 @@ export interface ServiceSignals {
 
 /** Where service signals come from; undefined for a workload it has no data for. */
 export interface ServiceSignalSource {
-  serviceSignals(namespace: string, name: string): Promise<ServiceSignals | undefined>;
+  /** `histogram`: the workload's own request-duration histogram and label matchers, when it names one. */
+  serviceSignals(
+    namespace: string,
+    name: string,
+    histogram?: { histogram: string; selector?: string },
+  ): Promise<ServiceSignals | undefined>;
 }
 
 export const workloadKey = (o: { namespace: string; name: string }): string =>

@@ -103,12 +103,18 @@ export class PrometheusSource {
   }
 
   /** p95 latency (ms) of a Deployment's requests, or null when its histogram has no samples. */
-  async latencyP95Ms(namespace: string, deployment: string): Promise<number | null> {
+  async latencyP95Ms(
+    namespace: string,
+    deployment: string,
+    histogram?: { histogram: string; selector?: string },
+  ): Promise<number | null> {
     const q = { ...DEFAULT_QUERIES, ...this.options.queries };
+    // A workload's own histogram (an Autopilot's latencySource), its name and matchers checked by the CRD and the plan.
+    const template = histogram
+      ? `histogram_quantile(0.95, sum by (le) (rate(${histogram.histogram}_bucket{namespace="$namespace",pod=~"$pods"${histogram.selector ? `,${histogram.selector.trim().replace(/,$/, '')}` : ''}}[1m])))`
+      : q.latencyP95Seconds;
     const seconds = await this.query(
-      q.latencyP95Seconds
-        .replaceAll('$namespace', namespace)
-        .replaceAll('$pods', podRegex(deployment)),
+      template.replaceAll('$namespace', namespace).replaceAll('$pods', podRegex(deployment)),
     );
     return seconds === null ? null : seconds * 1000;
   }
@@ -137,8 +143,8 @@ export function prometheusServiceSignals(
   clock: Clock,
 ): ServiceSignalSource {
   return {
-    serviceSignals: async (namespace, name) => {
-      const latency = await source.latencyP95Ms(namespace, name);
+    serviceSignals: async (namespace, name, histogram) => {
+      const latency = await source.latencyP95Ms(namespace, name, histogram);
       return latency === null
         ? undefined
         : { latencyP95Ms: latency, windowMs: 60_000, timestampMs: clock.now() };

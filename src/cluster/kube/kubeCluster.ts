@@ -4,6 +4,7 @@
  * subresource or the owning Deployment's template (ARCHITECTURE.md rule 7). Every failure is
  * translated once, in kubeCall.
  */
+import { AUTOPILOT_API_VERSION } from '../autopilot.js';
 import { deploymentNameOfPod, podMatchesDeployment } from '../owner.js';
 import {
   AppsV1Api,
@@ -97,6 +98,13 @@ export function kubeApiConfiguration(kc: KubeConfig, timeoutMs: number) {
     httpApi: new TimeoutFetchLibrary(timeoutMs),
   });
 }
+
+const API_VERSION_OF_KIND: Record<ObjectRef['kind'], string> = {
+  Node: 'v1',
+  Pod: 'v1',
+  Deployment: 'apps/v1',
+  Autopilot: AUTOPILOT_API_VERSION,
+};
 
 export class KubeCluster implements ClusterClient {
   readonly kind = 'kube';
@@ -407,7 +415,7 @@ export class KubeCluster implements ClusterClient {
         kind: target.kind,
         name: target.name,
         ...(target.kind === 'Node' ? {} : { namespace: target.namespace }),
-        apiVersion: target.kind === 'Deployment' ? 'apps/v1' : 'v1',
+        apiVersion: API_VERSION_OF_KIND[target.kind],
       },
       type: event.type,
       reason: event.reason,

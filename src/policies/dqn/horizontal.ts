@@ -147,7 +147,7 @@ function learn(
   const service = o.service;
   if (!slo || !service) {
     const reason = !slo
-      ? 'no SLO (qpilot.io/slo-latency-ms)'
+      ? "no SLO (qpilot.io/slo-latency-ms or an Autopilot's objectives)"
       : 'no latency signal (the simulator, or Prometheus with PROMETHEUS_URL)';
     return {
       estimate: { knee: ASSUMED_KNEE, confident: false },
@@ -160,7 +160,7 @@ function learn(
   const starting = o.pods.some((p) => !p.ready && !p.deleting && p.phase !== 'Failed');
   observeService(m, { rho: usage.cpuOfLimit ?? 0, ratio, breached }, !starting);
   const estimate = estimateKnee(m);
-  updateMode(m, o.timeMs, estimate);
+  updateMode(m, o.timeMs, estimate, slo.breachesToHandBack);
   if (m.mode === 'learned') return { estimate, control: 'learned', ratio };
   return {
     estimate,

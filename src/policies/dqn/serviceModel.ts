@@ -213,11 +213,16 @@ function fitKnee(xs: number[], ys: number[], ws: number[]): number | undefined {
  * Who decides next: the baseline hands over once the knee is trusted; a sustained breach under
  * the policy hands control back, with the reason; the policy takes over again after a clean run.
  */
-export function updateMode(m: ServiceModelState, nowMs: number, estimate: KneeEstimate): void {
+export function updateMode(
+  m: ServiceModelState,
+  nowMs: number,
+  estimate: KneeEstimate,
+  breachLimit = BREACH_LIMIT,
+): void {
   const breaches = m.recentBreaches.reduce((s, b) => s + b, 0);
   const last = m.recentBreaches[m.recentBreaches.length - 1] ?? 0;
   if (m.mode === 'learned') {
-    if (breaches >= BREACH_LIMIT) {
+    if (breaches >= breachLimit) {
       m.mode = 'baseline';
       m.cleanSinceHandback = 0;
       m.handback = {
