@@ -58,7 +58,10 @@ function setup(settings: Partial<ScalingSettings> = {}) {
     policy: (spec: PolicySpec) => {
       const key = `${spec.name}:${spec.arg ?? ''}`;
       if (!policies.has(key))
-        policies.set(key, spec.name === 'static' ? new StaticPolicy(6) : new HpaPolicy());
+        policies.set(
+          key,
+          spec.name === 'static' ? new StaticPolicy(Number(spec.arg)) : new HpaPolicy(),
+        );
       return Promise.resolve(policies.get(key)!);
     },
     actuator,
@@ -81,7 +84,14 @@ function setup(settings: Partial<ScalingSettings> = {}) {
         creationTimestamp: new Date(clock.now()),
         ...(annotations ? { annotations } : {}),
       },
-      spec: { targetRef: { kind: 'Deployment', name: 'web' }, ...spec },
+      spec: {
+        targetRef: { kind: 'Deployment', name: 'web' },
+        ...spec,
+        // The tests' static policy holds 6 replicas unless a test says otherwise.
+        ...(spec.policy === 'static' && !spec.constraints
+          ? { constraints: { minReplicas: 6 } }
+          : {}),
+      },
     });
   return {
     clock,
@@ -209,6 +219,7 @@ describe('Autopilots in the control loop', () => {
     const s = setup();
     s.apply('web', {
       policy: 'static',
+      constraints: { minReplicas: 6 },
       behavior: { scaleUp: { policies: [{ type: 'Pods', value: 1, periodSeconds: 600 }] } },
     });
     await s.cycle();
@@ -220,9 +231,9 @@ describe('Autopilots in the control loop', () => {
 
   it('applies constraints and objectives: replicas within min and max', async () => {
     const s = setup();
-    s.apply('web', { policy: 'static', constraints: { minReplicas: 1, maxReplicas: 4 } });
+    s.apply('web', { policy: 'hpa', constraints: { minReplicas: 5, maxReplicas: 8 } });
     await s.cycle();
-    expect(await s.replicas()).toBe(4);
+    expect(await s.replicas()).toBe(5);
   });
 
   it('decides nothing while the Autopilots are not known', async () => {
@@ -235,11 +246,22 @@ describe('Autopilots in the control loop', () => {
     expect(await s.replicas()).toBe(2);
   });
 
+  it('refuses a static policy without the count it holds', async () => {
+    const s = setup();
+    s.apply('web', { policy: 'static', constraints: { maxReplicas: 4 } });
+    const [web] = await s.cycle();
+    expect(web).toMatchObject({ status: 'skipped', reason: 'invalid_spec' });
+    expect(s.condition('Ready')?.message).toMatch(/set constraints.minReplicas/);
+  });
+
   it('refuses a constraint on a container the target does not have', async () => {
     const s = setup();
     s.apply('web', {
       policy: 'static',
-      constraints: { containers: [{ name: 'sidecar', minAllowed: { cpu: '100m' } }] },
+      constraints: {
+        minReplicas: 6,
+        containers: [{ name: 'sidecar', minAllowed: { cpu: '100m' } }],
+      },
     });
     const [web] = await s.cycle();
     expect(web).toMatchObject({ status: 'skipped', reason: 'invalid_spec' });

@@ -9,7 +9,7 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import { type Autopilot, isPaused, PAUSED_ANNOTATION } from '../cluster/autopilot.js';
 import { parseCpu, parseMemory } from '../cluster/quantity.js';
-import { parsePolicySpec } from '../policies/registry.js';
+import { parsePolicySpec, type PolicySpec } from '../policies/registry.js';
 import type { ScalingBounds } from '../policies/types.js';
 import type { ScalingSettings } from './settings.js';
 import {
@@ -87,6 +87,21 @@ function parseOr<T extends number | undefined>(
   return text === undefined ? fallback : parse(text);
 }
 
+/**
+ * The policy an Autopilot names. `static` holds the replicas at constraints.minReplicas (the
+ * baseline of no autoscaling); without it there is no count to hold, and the spec is refused.
+ */
+function policyOf(ap: Autopilot): PolicySpec | Error {
+  const name = ap.spec.policy ?? 'dqn';
+  if (name !== 'static') return parsePolicySpec(name);
+  const min = ap.spec.constraints?.minReplicas;
+  if (min === undefined)
+    return new Error(
+      'policy static holds constraints.minReplicas replicas: set constraints.minReplicas',
+    );
+  return parsePolicySpec(`static:${min}`);
+}
+
 /** The plan of a Deployment its Autopilot steers. */
 export function planFromAutopilot(
   ap: Autopilot,
@@ -97,12 +112,12 @@ export function planFromAutopilot(
   const name = ap.spec.targetRef.name;
   const source = { name: ap.metadata.name, generation: ap.metadata.generation };
   const mode = MODES[ap.spec.mode ?? 'Auto'] ?? 'auto';
-  const policy = parsePolicySpec(ap.spec.policy ?? 'dqn');
+  const policy = policyOf(ap);
   const base: WorkloadPlan = {
     namespace,
     name,
     mode,
-    policy,
+    policy: policy instanceof Error ? parsePolicySpec('hpa') : policy,
     bounds: settingsBounds(s),
     scaleFactor: s.scaleFactor,
     cooldownMs: (ap.spec.behavior?.cooldownSeconds ?? s.scalingCooldownMin * 60) * 1000,
@@ -121,6 +136,8 @@ export function planFromAutopilot(
       ...base,
       skip: { reason: 'mode_off', message: `Autopilot ${ap.metadata.name} has mode Off` },
     };
+  if (policy instanceof Error)
+    return { ...base, skip: { reason: 'invalid_spec', message: policy.message } };
   let bounds: ScalingBounds;
   try {
     bounds = boundsOf(ap, dep, base.bounds);
