@@ -19,10 +19,23 @@ export interface ServeProcess {
 export async function startServe(
   args: string[],
   env: Record<string, string> = {},
+  /** A command the server runs under, e.g. one that gives it a mount namespace of its own. */
+  options: { prefix?: string[] } = {},
 ): Promise<ServeProcess> {
-  const child = spawn(
+  const command = [
+    ...(options.prefix ?? []),
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'serve', '--port', '0', ...args],
+    '--import',
+    'tsx',
+    join(ROOT, 'src', 'cli', 'main.ts'),
+    'serve',
+    '--port',
+    '0',
+    ...args,
+  ];
+  const child = spawn(
+    command[0]!,
+    command.slice(1),
     {
       cwd: ROOT,
       // A data directory of its own unless told, so that runs never share a database by accident.

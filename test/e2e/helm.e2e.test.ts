@@ -1,0 +1,213 @@
+/**
+ * The Helm chart against a real control plane, with helm built from its Go module
+ * (test/e2e/buildHelm.sh): it lints, refuses values its schema forbids, renders exactly the
+ * committed plain manifests, and everything it renders passes the API server's dry run. Then
+ * qpilot runs the way the chart runs it: the rendered objects applied, the rendered
+ * Deployment's environment, and in-cluster configuration from the chart's ServiceAccount token
+ * (mounted where a pod has it, in a mount namespace of its own), and steers an Autopilot.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadAllYaml } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ServeProcess, startServe } from '../../src/cli/testing/serveProcess.js';
+import {
+  ROOT,
+  adminApis,
+  adminConfig,
+  createDeployment,
+  createNamespace,
+  deleteNamespace,
+  eventually,
+  kubectl,
+  kubectlOk,
+  uniqueName,
+} from './lib/e2eEnv.js';
+
+const CHART = join(ROOT, 'deploy', 'helm', 'qpilot');
+const MANIFESTS = join(ROOT, 'deploy', 'manifests', 'qpilot.yaml');
+const namespace = uniqueName('chart');
+let serve: ServeProcess | undefined;
+
+function helm(args: string[]) {
+  const bin = process.env.QPILOT_HELM;
+  if (!bin) throw new Error('QPILOT_HELM is not set: run the suite with npm run test:e2e');
+  return spawnSync(bin, args, { encoding: 'utf8', cwd: ROOT });
+}
+
+function template(extra: string[] = []): string {
+  const r = helm([
+    'template',
+    'qpilot',
+    CHART,
+    '--namespace',
+    'qpilot-system',
+    '--kube-version',
+    '1.35.0',
+    '--include-crds',
+    ...extra,
+  ]);
+  if (r.status !== 0) throw new Error(`helm template failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+interface Obj {
+  kind: string;
+  metadata: { name: string };
+  spec?: {
+    template?: {
+      spec?: {
+        containers?: {
+          env?: { name: string; value?: string; valueFrom?: unknown }[];
+        }[];
+      };
+    };
+  };
+}
+
+beforeAll(async () => {
+  kubectlOk(['apply', '--server-side', '-f', `${ROOT}/deploy/crds/autopilots.qpilot.io.yaml`]);
+  kubectlOk(['wait', '--for', 'condition=Established', 'crd/autopilots.qpilot.io']);
+  await createNamespace(namespace);
+  // A server-side dry run cannot create the namespace its objects go to.
+  kubectl(['create', 'namespace', 'qpilot-system']);
+}, 120_000);
+
+afterAll(async () => {
+  await serve?.stop();
+  await deleteNamespace(namespace);
+});
+
+describe('the Helm chart', () => {
+  it('lints, and its schema refuses a bad value by name', () => {
+    const ok = helm(['lint', CHART, '--strict']);
+    expect(ok.stdout).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
+    const bad = helm(['lint', CHART, '--set', 'replicaCount=0', '--set', 'dryRun=maybe']);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stdout + bad.stderr).toMatch(/replicaCount/);
+    expect(bad.stdout + bad.stderr).toMatch(/dryRun/);
+  });
+
+  it('renders exactly the committed plain manifests', () => {
+    const r = spawnSync('bash', ['scripts/renderManifests.sh', '--stdout'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    // On a difference: bash scripts/renderManifests.sh, and commit the file.
+    expect(r.stdout).toBe(readFileSync(MANIFESTS, 'utf8'));
+  });
+
+  it('passes the API server’s dry run, with every option on', () => {
+    const plain = kubectl(['apply', '--server-side', '--dry-run=server', '-f', MANIFESTS]);
+    expect(plain.stderr).toBe('');
+    expect(plain.stdout).toMatch(/deployment.apps\/qpilot serverside-applied \(server dry run\)/);
+    const all = loadAllYaml(
+      template([
+        '--set',
+        'networkPolicy.enabled=true',
+        '--set',
+        'serviceMonitor.enabled=true',
+        '--set',
+        'apiToken.existingSecret=qpilot-api',
+        '--set',
+        'databaseUrl.existingSecret=qpilot-db',
+        '--set',
+        'persistence.existingClaim=qpilot-data',
+        '--set',
+        'prometheusUrl=http://prometheus.monitoring:9090',
+      ]),
+    ) as Obj[];
+    // No Prometheus Operator here: its ServiceMonitor is checked for shape, not by a server.
+    const monitor = all.find((o) => o.kind === 'ServiceMonitor');
+    expect(monitor).toMatchObject({ spec: { endpoints: [{ port: 'http', path: '/metrics' }] } });
+    const rest = all.filter((o) => o.kind !== 'ServiceMonitor');
+    expect(rest.map((o) => o.kind)).toContain('NetworkPolicy');
+    const file = join(mkdtempSync(join(tmpdir(), 'qpilot-chart-')), 'all.json');
+    writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: rest }));
+    const dry = kubectl(['apply', '--server-side', '--dry-run=server', '-f', file]);
+    expect(dry.stderr).toBe('');
+  });
+
+  it('runs qpilot as the chart does, in-cluster as its ServiceAccount, and steers an Autopilot', async () => {
+    const objects = loadAllYaml(readFileSync(MANIFESTS, 'utf8')) as Obj[];
+    const dep = objects.find((o) => o.kind === 'Deployment')!;
+    // Everything but the Deployment (kwok runs no image): qpilot runs here instead.
+    const dir = mkdtempSync(join(tmpdir(), 'qpilot-chart-'));
+    writeFileSync(
+      join(dir, 'objects.json'),
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: objects.filter((o) => o.kind !== 'Deployment'),
+      }),
+    );
+    kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', join(dir, 'objects.json')]);
+    // The pod's service account files, where client-node's in-cluster configuration reads them.
+    const sa = join(dir, 'serviceaccount');
+    const cluster = adminConfig().getCurrentCluster()!;
+    spawnSync('mkdir', ['-p', sa]);
+    writeFileSync(
+      join(sa, 'token'),
+      kubectlOk(['create', 'token', 'qpilot', '-n', 'qpilot-system']).trim(),
+    );
+    writeFileSync(join(sa, 'ca.crt'), readFileSync(cluster.caFile!));
+    writeFileSync(join(sa, 'namespace'), 'qpilot-system');
+    const server = new URL(cluster.server);
+    const env: Record<string, string> = {};
+    for (const e of dep.spec!.template!.spec!.containers![0]!.env!)
+      if (e.value !== undefined) env[e.name] = e.value;
+    env.POD_NAMESPACE = 'qpilot-system';
+    env.POD_NAME = 'qpilot-e2e-0';
+    env.KUBERNETES_SERVICE_HOST = server.hostname;
+    env.KUBERNETES_SERVICE_PORT = server.port;
+    env.AUTO_SCALE_INTERVAL = '5';
+    delete env.PORT;
+    delete env.QPILOT_DATA_DIR; // a temporary directory instead of the pod's volume
+    expect(env).toMatchObject({ KUBERNETES_IN_CLUSTER: 'true', QPILOT_AUTOPILOTS_ONLY: 'true' });
+    await createDeployment({
+      namespace,
+      name: 'web',
+      replicas: 1,
+      cpuRequest: '100m',
+      memoryRequest: '64Mi',
+    });
+    serve = await startServe(['--host', '127.0.0.1'], env, {
+      prefix: [
+        'unshare',
+        '-m',
+        'sh',
+        '-c',
+        'set -e; mount --make-rprivate /; mount -t tmpfs tmpfs /run; d=/run/secrets/kubernetes.io/serviceaccount; mkdir -p $d; cp "$0"/* $d/; exec "$@"',
+        sa,
+      ],
+    });
+    expect(serve.output()).toMatch(/in-cluster service account/);
+    kubectlOk(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'qpilot.io/v1alpha1',
+        kind: 'Autopilot',
+        metadata: { name: 'web', namespace },
+        spec: {
+          targetRef: { kind: 'Deployment', name: 'web' },
+          policy: 'static',
+          constraints: { minReplicas: 2 },
+        },
+      }),
+    });
+    await eventually(
+      'web scaled by the chart-run qpilot',
+      async () =>
+        (await adminApis().apps.readNamespacedDeployment({ name: 'web', namespace })).spec
+          ?.replicas === 2
+          ? true
+          : undefined,
+      120_000,
+      1000,
+    );
+    const leader = (await serve.get('/autoscale/status')).body;
+    expect(leader).toMatchObject({ leader: true, leader_identity: 'qpilot-e2e-0' });
+  });
+});
