@@ -254,6 +254,14 @@ describe('Autopilots in the control loop', () => {
     expect(s.condition('Ready')?.message).toMatch(/set constraints.minReplicas/);
   });
 
+  it('refuses a fallback other than the learned policy’s baseline', async () => {
+    const s = setup();
+    s.apply('web', { policy: 'dqn', fallback: { policy: 'static' } });
+    const [web] = await s.cycle();
+    expect(web).toMatchObject({ status: 'skipped', reason: 'invalid_spec' });
+    expect(s.condition('Ready')?.message).toMatch(/dqn's baseline is hpa/);
+  });
+
   it('refuses a constraint on a container the target does not have', async () => {
     const s = setup();
     s.apply('web', {

@@ -23,6 +23,9 @@ import {
 const MATCHER = String.raw`\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(?:=~|!~|!=|=)\s*"(?:[^"\\]|\\.)*"\s*`;
 const LABEL_MATCHERS = new RegExp(`^${MATCHER}(?:,${MATCHER})*,?\\s*$`);
 
+/** The baseline each learned policy hands control to (policies/registry.ts). */
+const BASELINES: Record<string, string> = { dqn: 'hpa', 'dqn-vertical': 'vpa' };
+
 const MODES: Record<string, WorkloadMode> = { Auto: 'auto', Recommend: 'recommend', Off: 'off' };
 
 /** The containers of the pod template that qpilot sizes (init containers are not). */
@@ -123,12 +126,12 @@ export function planFromAutopilot(
     cooldownMs: (ap.spec.behavior?.cooldownSeconds ?? s.scalingCooldownMin * 60) * 1000,
     autopilot: source,
   };
-  if (isPaused(ap))
+  if (isPaused(ap) || isPaused({ metadata: { name, namespace, ...dep.metadata } }))
     return {
       ...base,
       skip: {
         reason: 'paused',
-        message: `Autopilot ${ap.metadata.name} has ${PAUSED_ANNOTATION}: "true"`,
+        message: `${isPaused(ap) ? `Autopilot ${ap.metadata.name}` : `Deployment ${name}`} has ${PAUSED_ANNOTATION}: "true"`,
       },
     };
   if (mode === 'off')
@@ -138,6 +141,16 @@ export function planFromAutopilot(
     };
   if (policy instanceof Error)
     return { ...base, skip: { reason: 'invalid_spec', message: policy.message } };
+  const fallback = ap.spec.fallback?.policy;
+  const baseline = BASELINES[policy.name];
+  if (fallback !== undefined && baseline !== undefined && fallback !== baseline)
+    return {
+      ...base,
+      skip: {
+        reason: 'invalid_spec',
+        message: `fallback.policy ${fallback} is not supported yet: ${policy.name}'s baseline is ${baseline}`,
+      },
+    };
   let bounds: ScalingBounds;
   try {
     bounds = boundsOf(ap, dep, base.bounds);
