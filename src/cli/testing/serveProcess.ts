@@ -33,20 +33,16 @@ export async function startServe(
     '0',
     ...args,
   ];
-  const child = spawn(
-    command[0]!,
-    command.slice(1),
-    {
-      cwd: ROOT,
-      // A data directory of its own unless told, so that runs never share a database by accident.
-      env: {
-        ...process.env,
-        QPILOT_DATA_DIR: mkdtempSync(join(tmpdir(), 'qpilot-serve-')),
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawn(command[0]!, command.slice(1), {
+    cwd: ROOT,
+    // A data directory of its own unless told, so that runs never share a database by accident.
+    env: {
+      ...process.env,
+      QPILOT_DATA_DIR: mkdtempSync(join(tmpdir(), 'qpilot-serve-')),
+      ...env,
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));
