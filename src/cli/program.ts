@@ -38,6 +38,7 @@ const FLAG_NAMES: Partial<Record<keyof QpilotConfig, string>> = {
   dataDir: '--data-dir',
   storeTimeoutMs: '--store-timeout-ms',
   autopilotsOnly: '--autopilots-only',
+  kubeWatch: '--kube-watch',
   retentionDays: '--retention-days',
   retentionMaxDecisions: '--retention-decisions',
   corsOrigins: '--cors-origins',
@@ -224,6 +225,12 @@ export function buildProgram(io: CliIo, onServe?: (server: RunningServer) => voi
         new Option(
           '--autopilots-only <bool>',
           'steer only the Deployments an Autopilot targets, not every Deployment of the namespaces (env QPILOT_AUTOPILOTS_ONLY, default false)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--kube-watch <bool>',
+          'read Deployments and pods of a real cluster through watches, not a listing every cycle (env QPILOT_KUBE_WATCH, default true)',
         ),
       )
       .addOption(

@@ -201,10 +201,12 @@ function startWatches(config: QpilotConfig, kc: KubeConfig, logger: Logger, cloc
     lastLogged.set(text, now);
     logger.warn({ err: text }, `${what}; it is retried`);
   };
-  const cache = new KubeWorkloadCache(kc, {
-    requestTimeoutMs: config.kubeRequestTimeoutMs,
-    onError: warn('the watch on Deployments and pods broke (cycles list them meanwhile)'),
-  });
+  const cache = config.kubeWatch
+    ? new KubeWorkloadCache(kc, {
+        requestTimeoutMs: config.kubeRequestTimeoutMs,
+        onError: warn('the watch on Deployments and pods broke (cycles list them meanwhile)'),
+      })
+    : undefined;
   const autopilots = new KubeAutopilots(kc, {
     requestTimeoutMs: config.kubeRequestTimeoutMs,
     onError: (err) =>
@@ -215,9 +217,9 @@ function startWatches(config: QpilotConfig, kc: KubeConfig, logger: Logger, cloc
   return {
     cache,
     autopilots,
-    started: Promise.all([cache.start(), autopilots.start()]),
+    started: Promise.all([cache?.start(), autopilots.start()]),
     stop: async () => {
-      await Promise.all([cache.stop(), autopilots.stop()]);
+      await Promise.all([cache?.stop(), autopilots.stop()]);
     },
   };
 }

@@ -55,6 +55,8 @@ export interface QpilotConfig {
   storeTimeoutMs: number;
   /** Steer only the Deployments an Autopilot targets; `namespaces` then manages nothing more. */
   autopilotsOnly: boolean;
+  /** Read Deployments and pods of a real cluster through watches (ADR 14); else list them each cycle. */
+  kubeWatch: boolean;
   /** Decisions and samples older than this many days are deleted. */
   retentionDays: number;
   /** At most this many decisions are kept, the newest. */
@@ -121,6 +123,7 @@ export const DEFAULT_CONFIG: QpilotConfig = {
   dataDir: 'data',
   storeTimeoutMs: 5_000,
   autopilotsOnly: false,
+  kubeWatch: true,
   retentionDays: 30,
   retentionMaxDecisions: 100_000,
   corsOrigins: [],
@@ -165,6 +168,7 @@ const ENV_NAMES: Record<keyof QpilotConfig, string> = {
   dataDir: 'QPILOT_DATA_DIR',
   storeTimeoutMs: 'QPILOT_STORE_TIMEOUT_MS',
   autopilotsOnly: 'QPILOT_AUTOPILOTS_ONLY',
+  kubeWatch: 'QPILOT_KUBE_WATCH',
   retentionDays: 'QPILOT_RETENTION_DAYS',
   retentionMaxDecisions: 'QPILOT_RETENTION_DECISIONS',
   apiToken: 'QPILOT_API_TOKEN',
@@ -328,6 +332,7 @@ const PARSERS: Record<keyof QpilotConfig, Parser> = {
   modelPath: (_raw, _source, text) => ({ modelPath: text.trim() }),
   dryRun: (_raw, source, text) => ({ dryRun: boolean(text, source) }),
   autopilotsOnly: (_raw, source, text) => ({ autopilotsOnly: boolean(text, source) }),
+  kubeWatch: (_raw, source, text) => ({ kubeWatch: boolean(text, source) }),
   autoScaleEnabled: (_raw, source, text) => ({ autoScaleEnabled: boolean(text, source) }),
   autoScaleIntervalSec: (raw, source) => ({
     autoScaleIntervalSec: integer(raw as string | number, source, 5, 86_400),
