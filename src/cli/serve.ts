@@ -98,7 +98,9 @@ export async function startServer(
           ),
       })
     : undefined;
-  if (watches) await watches.started;
+  // Not awaited: a cycle before the first listing lists Deployments and pods itself, and
+  // decides nothing while the Autopilots are unknown.
+  void watches?.started;
   const scaling = new ScalingService({
     leadership: elector,
     cluster,

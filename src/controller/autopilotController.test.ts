@@ -100,6 +100,7 @@ function setup(settings: Partial<ScalingSettings> = {}) {
     actuator,
     autopilots,
     autoscaler,
+    controller,
     errors,
     apply,
     set: (s: Partial<ScalingSettings>) => (current = { ...current, ...s }),
@@ -167,6 +168,22 @@ describe('Autopilots in the control loop', () => {
       await s.cycle();
     }
     expect(s.autopilots.statusWrites).toBe(writes);
+  });
+
+  it('compares with the watched status after standing by, not with what it wrote before', async () => {
+    const s = setup();
+    s.apply('web', { policy: 'static', mode: 'Recommend' });
+    await s.cycle();
+    const mine = s.autopilots.get(NS, 'web')!.status!;
+    // Another leader wrote meanwhile (here: a status that lost the recommendation).
+    s.autopilots.get(NS, 'web')!.status = { ...mine, recommendation: undefined };
+    const writes = s.autopilots.statusWrites;
+    await s.cycle();
+    expect(s.autopilots.statusWrites).toBe(writes); // it trusts what it wrote
+    s.controller.forget();
+    await s.cycle();
+    expect(s.autopilots.statusWrites).toBe(writes + 1);
+    expect(s.status()?.recommendation).toEqual({ replicas: 6 });
   });
 
   it('stops changing the target when paused, off or deleted', async () => {

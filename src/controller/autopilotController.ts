@@ -84,6 +84,14 @@ export class AutopilotController {
     return true;
   }
 
+  /**
+   * Forgets the statuses this instance wrote: while it stands by, the leader writes them, and
+   * the watched objects are the truth to compare with.
+   */
+  forget(): void {
+    this.written.clear();
+  }
+
   /** Namespaces with an Autopilot: a cycle reads them whatever qpilot's `namespaces` says. */
   namespaces(): string[] {
     return [...new Set(this.all.map((ap) => ap.metadata.namespace))];

@@ -195,6 +195,8 @@ export class Autoscaler {
   /** Forgets what was restored: a standby's memory goes stale while another instance leads. */
   private invalidate(): void {
     this.restored = false;
+    // What this instance wrote may have been overwritten by the leader since.
+    this.deps.autopilots?.forget();
   }
 
   /**
