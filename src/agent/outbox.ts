@@ -16,6 +16,8 @@ export interface OutboxBatch<T> {
   /** Order of creation, across restarts. */
   seq: number;
   items: T[];
+  /** What the batch is (its kind, when it was collected), as the caller said. */
+  meta?: Record<string, string | number>;
 }
 
 export interface OutboxOptions {
@@ -67,11 +69,12 @@ export class Outbox<T> {
   }
 
   /** Stores a batch durably; resolves with it once it is on disk. */
-  async add(items: T[]): Promise<OutboxBatch<T>> {
+  async add(items: T[], meta?: Record<string, string | number>): Promise<OutboxBatch<T>> {
     const batch: OutboxBatch<T> = {
       idempotencyKey: (this.options.newKey ?? randomUUID)(),
       seq: ++this.seq,
       items,
+      ...(meta ? { meta } : {}),
     };
     if (!/^[A-Za-z0-9-]{1,64}$/.test(batch.idempotencyKey))
       throw new Error(
