@@ -37,8 +37,8 @@ export interface WatchedListOptions<T extends KubernetesObject> {
   path: string;
   list: () => Promise<KubernetesListObject<T>>;
   onError?: (err: unknown) => void;
-  /** Told whenever an object is added, changed or deleted. */
-  onChange?: () => void;
+  /** Told whenever an object is added or changed, with the object (trimmed). */
+  onUpsert?: (obj: T) => void;
 }
 
 export class WatchedList<T extends KubernetesObject> {
@@ -80,7 +80,11 @@ export class WatchedList<T extends KubernetesObject> {
     };
     this.informer = new ListWatch<T>(options.path, trimming, list, false);
     this.informer.on('error', (err) => this.broken(err));
-    if (options.onChange) this.informer.on('change', () => options.onChange?.());
+    const onUpsert = options.onUpsert;
+    if (onUpsert) {
+      this.informer.on('add', (obj) => onUpsert(obj));
+      this.informer.on('update', (obj) => onUpsert(obj));
+    }
   }
 
   /** Resolves once the first listing has arrived or failed; a failure is retried in the background. */
