@@ -136,9 +136,18 @@ export const RegisterSchema = Type.Object(
     agentId: Id,
     version: Type.String({ maxLength: 64 }),
     /** The actions this agent will carry out (its RBAC may allow fewer than all). */
-    actions: Type.Array(Type.Union(ACTION_TYPES.map((a) => Type.Literal(a))), {
-      uniqueItems: true,
-    }),
+    actions: Type.Array(
+      Type.Union([
+        Type.Literal('evict'),
+        Type.Literal('cordon'),
+        Type.Literal('uncordon'),
+        Type.Literal('drain'),
+        Type.Literal('scale'),
+        Type.Literal('label'),
+        Type.Literal('resize'),
+      ]),
+      { uniqueItems: true },
+    ),
     startedAtMs: Time,
   },
   { additionalProperties: false },

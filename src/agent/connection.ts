@@ -1,0 +1,370 @@
+/**
+ * The agent's link to its hub (seed 003's websocket_client.py, and the registration of
+ * main.py). Outbound only: it registers over HTTP, then holds a WebSocket to BACKEND_WS_URL on
+ * which actions arrive and results, batches and heartbeats leave. While the socket is down it
+ * polls for actions every ACTION_POLL_INTERVAL and sends over HTTP, and tries the socket again
+ * after a backoff that doubles up to a minute, with jitter. Batches leave the on-disk outbox
+ * only when the hub acknowledges their idempotency key, so an outage loses nothing and a
+ * batch sent twice is counted once. Every message received is validated (core/protocol.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
+import type { Clock } from '../core/clock.js';
+import {
+  type AgentMessage,
+  type HubMessage,
+  parseMessage,
+  PROTOCOL_VERSION,
+} from '../core/protocol.js';
+import type { Rng } from '../core/rng.js';
+import type { Item } from './collector.js';
+import type { ActionExecutor, ActionResult } from './executor.js';
+import type { AgentLink } from './healthServer.js';
+import type { Outbox, OutboxBatch } from './outbox.js';
+import type { Component } from './supervisor.js';
+
+export interface HubConnectionDeps {
+  backendUrl: URL;
+  backendWsUrl: URL;
+  apiKey: string;
+  clusterId: string;
+  agentId: string;
+  version: string;
+  pollIntervalSec: () => number;
+  clock: Clock;
+  rng: Rng;
+  executor: Pick<ActionExecutor, 'execute' | 'actions'>;
+  outbox: Pick<Outbox<Item>, 'peek' | 'ack'>;
+  onConfig?: (config: {
+    collectionIntervalSec?: number;
+    actionPollIntervalSec?: number;
+    batchSize?: number;
+  }) => void;
+  log?: (level: 'debug' | 'info' | 'warn', message: string) => void;
+  /** How long an unacknowledged batch waits before it is sent again. */
+  resendAfterMs?: number;
+}
+
+const FIRST_BACKOFF_MS = 1000;
+const MAX_BACKOFF_MS = 60_000;
+const BATCHES_AT_ONCE = 10;
+
+type Outgoing = AgentMessage extends infer M
+  ? M extends { id: string }
+    ? Omit<M, 'v' | 'id'>
+    : never
+  : never;
+
+export class HubConnection implements AgentLink, Component {
+  readonly name = 'connection';
+  private isRegistered = false;
+  private socket?: WebSocket;
+  private sent = 0;
+  private received = 0;
+  private backoffMs = FIRST_BACKOFF_MS;
+  /** Batches sent and not yet acknowledged, by key: when they were sent. */
+  private readonly inFlight = new Map<string, number>();
+
+  constructor(private readonly deps: HubConnectionDeps) {}
+
+  registered(): boolean {
+    return this.isRegistered;
+  }
+
+  channel(): 'websocket' | 'polling' | 'none' {
+    if (this.socket?.readyState === WebSocket.OPEN) return 'websocket';
+    return this.isRegistered ? 'polling' : 'none';
+  }
+
+  bytesSent(): number {
+    return this.sent;
+  }
+
+  bytesReceived(): number {
+    return this.received;
+  }
+
+  private message(body: Outgoing): AgentMessage {
+    return { v: PROTOCOL_VERSION, id: randomUUID(), ...body };
+  }
+
+  // ---- HTTP ------------------------------------------------------------------------------
+
+  private async http(method: 'GET' | 'POST', path: string, body?: AgentMessage): Promise<unknown> {
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    const res = await fetch(new URL(path, this.deps.backendUrl), {
+      method,
+      headers: {
+        authorization: `Bearer ${this.deps.apiKey}`,
+        'x-qpilot-cluster': this.deps.clusterId,
+        ...(text ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(text ? { body: text } : {}),
+      signal: AbortSignal.timeout(10_000),
+    });
+    this.sent += text ? Buffer.byteLength(text) : 0;
+    const reply = await res.text();
+    this.received += Buffer.byteLength(reply);
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${reply.slice(0, 200)}`);
+    return reply ? (JSON.parse(reply) as unknown) : undefined;
+  }
+
+  /** Registers, retrying with the backoff until the hub answers or the agent stops. */
+  async register(signal: AbortSignal): Promise<boolean> {
+    while (!signal.aborted) {
+      try {
+        const reply = await this.http(
+          'POST',
+          'agents/register',
+          this.message({
+            type: 'register',
+            clusterId: this.deps.clusterId,
+            agentId: this.deps.agentId,
+            version: this.deps.version,
+            actions: this.deps.executor.actions(),
+            startedAtMs: this.deps.clock.now(),
+          }),
+        );
+        const parsed = parseMessage('hub', reply);
+        if (!parsed.ok || parsed.message.type !== 'registered')
+          throw new Error(
+            `the hub answered registration with ${parsed.ok ? parsed.message.type : parsed.error}`,
+          );
+        this.isRegistered = true;
+        this.backoffMs = FIRST_BACKOFF_MS;
+        this.deps.log?.('info', 'Agent registered successfully');
+        return true;
+      } catch (err) {
+        this.deps.log?.('warn', `Failed to register with backend: ${errorText(err)}`);
+        if (!(await this.pause(this.nextBackoff(), signal))) return false;
+      }
+    }
+    return false;
+  }
+
+  /** Tells the hub this agent is going away (at SIGTERM); best effort. */
+  async deregister(reason: string): Promise<void> {
+    if (!this.isRegistered) return;
+    this.socket?.close(1001, 'the agent is stopping');
+    try {
+      await this.http(
+        'POST',
+        'agents/deregister',
+        this.message({ type: 'deregister', agentId: this.deps.agentId, reason }),
+      );
+      this.deps.log?.('info', 'Agent deregistered');
+    } catch (err) {
+      this.deps.log?.('warn', `Deregistration failed: ${errorText(err)}`);
+    }
+    this.isRegistered = false;
+  }
+
+  // ---- the loop ----------------------------------------------------------------------------
+
+  async run(signal: AbortSignal): Promise<void> {
+    if (!this.isRegistered && !(await this.register(signal))) return;
+    while (!signal.aborted) {
+      try {
+        await this.holdSocket(signal);
+      } catch (err) {
+        this.deps.log?.('warn', `WebSocket connection failed: ${errorText(err)}`);
+      }
+      if (signal.aborted) return;
+      // Down: poll and send over HTTP until it is time to try the socket again.
+      const until = this.deps.clock.now() + this.nextBackoff();
+      while (!signal.aborted && this.deps.clock.now() < until) {
+        await this.pollOnce().catch((err: unknown) =>
+          this.deps.log?.('warn', `Polling for actions failed: ${errorText(err)}`),
+        );
+        await this.flushHttp().catch((err: unknown) =>
+          this.deps.log?.('warn', `Sending batches failed: ${errorText(err)}`),
+        );
+        const waitMs = Math.min(this.deps.pollIntervalSec() * 1000, until - this.deps.clock.now());
+        if (waitMs > 0 && !(await this.pause(waitMs, signal))) return;
+      }
+    }
+  }
+
+  private nextBackoff(): number {
+    const ms = this.backoffMs * (0.5 + this.deps.rng.next() / 2);
+    this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs * 2);
+    return ms;
+  }
+
+  private async pause(ms: number, signal: AbortSignal): Promise<boolean> {
+    try {
+      await this.deps.clock.sleep(ms, signal);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Opens the socket and serves it until it closes (resolves) or cannot open (throws). */
+  private holdSocket(signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const ws = new WebSocket(this.deps.backendWsUrl, {
+        headers: {
+          authorization: `Bearer ${this.deps.apiKey}`,
+          'x-qpilot-cluster': this.deps.clusterId,
+          'x-qpilot-agent': this.deps.agentId,
+        },
+        handshakeTimeout: 10_000,
+      });
+      let opened = false;
+      let flusher: NodeJS.Timeout | undefined;
+      const stop = () => ws.close(1001, 'the agent is stopping');
+      signal.addEventListener('abort', stop, { once: true });
+      ws.on('open', () => {
+        opened = true;
+        this.socket = ws;
+        this.backoffMs = FIRST_BACKOFF_MS;
+        this.inFlight.clear();
+        this.deps.log?.('info', 'WebSocket connection established');
+        const flush = () => void this.flushSocket(ws);
+        flush();
+        flusher = setInterval(flush, 1000);
+        flusher.unref();
+      });
+      ws.on('ping', () => this.deps.log?.('debug', 'Received ping'));
+      ws.on('message', (data: Buffer) => {
+        this.received += data.length;
+        void this.onSocketMessage(ws, data.toString('utf8'));
+      });
+      ws.on('error', (err) => {
+        if (!opened) reject(err);
+      });
+      ws.on('close', (code) => {
+        clearInterval(flusher);
+        signal.removeEventListener('abort', stop);
+        if (this.socket === ws) this.socket = undefined;
+        if (opened) {
+          this.deps.log?.(
+            'info',
+            `WebSocket connection closed (${code}); polling until it is back`,
+          );
+          resolve();
+        } else reject(new Error(`the WebSocket closed before it opened (${code})`));
+      });
+    });
+  }
+
+  private sendSocket(ws: WebSocket, message: AgentMessage): void {
+    const text = JSON.stringify(message);
+    this.sent += Buffer.byteLength(text);
+    ws.send(text);
+  }
+
+  private async onSocketMessage(ws: WebSocket, text: string): Promise<void> {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      this.deps.log?.('warn', 'The hub sent a message that is not JSON; ignored');
+      return;
+    }
+    const parsed = parseMessage('hub', json);
+    if (!parsed.ok) {
+      this.deps.log?.('warn', `The hub sent an invalid message, ignored: ${parsed.error}`);
+      return;
+    }
+    const result = await this.handle(parsed.message);
+    if (result && ws.readyState === WebSocket.OPEN) this.sendSocket(ws, this.resultMessage(result));
+  }
+
+  /** What a hub message asks; an action's result, to send back. */
+  private async handle(m: HubMessage): Promise<ActionResult | undefined> {
+    switch (m.type) {
+      case 'action':
+        return this.deps.executor.execute(m.action, m.signature);
+      case 'ack':
+        if (m.idempotencyKey) {
+          this.inFlight.delete(m.idempotencyKey);
+          await this.deps.outbox.ack(m.idempotencyKey);
+        }
+        return undefined;
+      case 'config':
+        this.deps.onConfig?.({
+          ...(m.collectionIntervalSec !== undefined
+            ? { collectionIntervalSec: m.collectionIntervalSec }
+            : {}),
+          ...(m.actionPollIntervalSec !== undefined
+            ? { actionPollIntervalSec: m.actionPollIntervalSec }
+            : {}),
+          ...(m.batchSize !== undefined ? { batchSize: m.batchSize } : {}),
+        });
+        this.deps.log?.('info', 'Configuration updated by the hub');
+        return undefined;
+      case 'registered':
+        return undefined;
+    }
+  }
+
+  private resultMessage(r: ActionResult): AgentMessage {
+    return this.message({ type: 'result', agentId: this.deps.agentId, ...r });
+  }
+
+  private ingestMessage(b: OutboxBatch<Item>): AgentMessage {
+    return this.message({
+      type: 'ingest',
+      agentId: this.deps.agentId,
+      idempotencyKey: b.idempotencyKey,
+      seq: b.seq,
+      kind: (b.meta?.kind ?? 'pod_metrics') as 'pod_metrics',
+      collectedAtMs: Number(b.meta?.collectedAtMs ?? 0),
+      items: b.items,
+    });
+  }
+
+  /** Sends the outbox's oldest batches not already waiting for their ack. */
+  private async flushSocket(ws: WebSocket): Promise<void> {
+    const now = this.deps.clock.now();
+    const resendMs = this.deps.resendAfterMs ?? 30_000;
+    for (const b of await this.deps.outbox.peek(BATCHES_AT_ONCE)) {
+      const sentAt = this.inFlight.get(b.idempotencyKey);
+      if (sentAt !== undefined && now - sentAt < resendMs) continue;
+      if (ws.readyState !== WebSocket.OPEN) return;
+      this.sendSocket(ws, this.ingestMessage(b));
+      this.inFlight.set(b.idempotencyKey, now);
+    }
+  }
+
+  /** Sends the outbox's oldest batches over HTTP; each answer is its ack. */
+  private async flushHttp(): Promise<void> {
+    let total = 0;
+    for (const b of await this.deps.outbox.peek(BATCHES_AT_ONCE)) {
+      const reply = parseMessage(
+        'hub',
+        await this.http('POST', 'agents/ingest', this.ingestMessage(b)),
+      );
+      if (
+        reply.ok &&
+        reply.message.type === 'ack' &&
+        reply.message.idempotencyKey === b.idempotencyKey
+      ) {
+        await this.deps.outbox.ack(b.idempotencyKey);
+        total += b.items.length;
+      }
+    }
+    if (total > 0) this.deps.log?.('info', `Successfully sent ${total} metrics to backend`);
+  }
+
+  /** Asks for actions over HTTP and answers each. */
+  private async pollOnce(): Promise<void> {
+    const reply = (await this.http(
+      'GET',
+      `agents/actions?agent=${encodeURIComponent(this.deps.agentId)}`,
+    )) as { messages?: unknown[] } | undefined;
+    for (const raw of reply?.messages ?? []) {
+      const parsed = parseMessage('hub', raw);
+      if (!parsed.ok) {
+        this.deps.log?.('warn', `The hub sent an invalid message, ignored: ${parsed.error}`);
+        continue;
+      }
+      const result = await this.handle(parsed.message);
+      if (result) await this.http('POST', 'agents/results', this.resultMessage(result));
+    }
+  }
+}
+
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
