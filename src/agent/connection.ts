@@ -142,6 +142,17 @@ export class HubConnection implements AgentLink, Component {
     return false;
   }
 
+  /** Sends a heartbeat: on the socket when it is open, else over HTTP. */
+  async heartbeat(
+    body: Omit<Extract<Outgoing, { type: 'heartbeat' }>, 'type' | 'agentId'>,
+  ): Promise<void> {
+    const m = this.message({ type: 'heartbeat', agentId: this.deps.agentId, ...body });
+    const ws = this.socket;
+    if (ws?.readyState === WebSocket.OPEN) this.sendSocket(ws, m);
+    else await this.http('POST', 'agents/heartbeat', m);
+    this.deps.log?.('debug', 'Heartbeat sent successfully');
+  }
+
   /** Tells the hub this agent is going away (at SIGTERM); best effort. */
   async deregister(reason: string): Promise<void> {
     if (!this.isRegistered) return;

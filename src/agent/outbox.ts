@@ -59,6 +59,11 @@ export class Outbox<T> {
     return box;
   }
 
+  /** Where the batches are kept. */
+  get directory(): string {
+    return this.dir;
+  }
+
   /** Batches waiting, oldest first. */
   get size(): number {
     return this.files.length;

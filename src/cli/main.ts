@@ -26,28 +26,31 @@ process.on('unhandledRejection', (reason) => {
   );
 });
 
-try {
-  await buildProgram(io, (server) => {
-    let stopping = false;
-    const stop = () => {
-      if (stopping) process.exit(1);
-      stopping = true;
-      // Closing waits for requests in flight and the store; a store that stopped answering
-      // must not keep a terminated pod alive until Kubernetes kills it.
-      setTimeout(() => {
-        io.stderr(
-          `qpilot: did not stop within ${SHUTDOWN_DEADLINE_MS / 1000} s (the store or the cluster does not answer); exiting\n`,
-        );
-        process.exit(1);
-      }, SHUTDOWN_DEADLINE_MS).unref();
-      server.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
+/** Stops a running server or agent at SIGTERM or SIGINT, within the deadline. */
+function stopOnSignals(server: { close(): Promise<void> }): void {
+  let stopping = false;
+  const stop = () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    // Closing waits for requests in flight and the store; a store that stopped answering
+    // must not keep a terminated pod alive until Kubernetes kills it.
+    setTimeout(() => {
+      io.stderr(
+        `qpilot: did not stop within ${SHUTDOWN_DEADLINE_MS / 1000} s (the store or the cluster does not answer); exiting\n`,
       );
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  }).parseAsync(process.argv);
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+try {
+  await buildProgram(io, stopOnSignals, stopOnSignals).parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode;

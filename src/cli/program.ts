@@ -1,4 +1,6 @@
 /** The `qpilot` command line (commander), built per call so that tests can run it in-process. */
+import { type RunningAgent, startAgent } from './agent.js';
+import { invalidArgument } from '../core/errors.js';
 import { Command, Option } from 'commander';
 import { type QpilotConfig, type RawConfig, loadConfig } from '../config/config.js';
 import type { CliIo } from './io.js';
@@ -107,7 +109,11 @@ function clusterOptions(cmd: Command): Command {
     .addOption(new Option('--seed <seed>', 'random seed of the simulation (env QPILOT_SEED)'));
 }
 
-export function buildProgram(io: CliIo, onServe?: (server: RunningServer) => void): Command {
+export function buildProgram(
+  io: CliIo,
+  onServe?: (server: RunningServer) => void,
+  onAgent?: (agent: RunningAgent) => void,
+): Command {
   const program = new Command('qpilot')
     .description('A reinforcement-learning autopilot for Kubernetes workloads')
     .version(VERSION)
@@ -325,6 +331,34 @@ export function buildProgram(io: CliIo, onServe?: (server: RunningServer) => voi
     const { cluster } = await createCluster(config, io, false);
     await printNodes(cluster, io, json === true);
   });
+
+  program
+    .command('agent')
+    .description(
+      "run seed 003's in-cluster agent: collect metrics and events, carry out the hub's signed actions (configured by BACKEND_URL, BACKEND_WS_URL, API_KEY, SECRET_KEY, CLUSTER_ID)",
+    )
+    .option('--port <port>', 'port of /healthz, /readyz and /metrics (env PORT, default 8080)')
+    .option('--host <address>', 'address to listen on (default: all in a pod, else 127.0.0.1)')
+    .option('--kubeconfig <file>', "kubeconfig of the cluster (default: the pod's service account)")
+    .option('--data-dir <dir>', 'where the outbox is kept (env QPILOT_DATA_DIR, default data)')
+    .action(
+      async (flags: { port?: string; host?: string; kubeconfig?: string; dataDir?: string }) => {
+        const port = Number(flags.port ?? io.env.PORT ?? 8080);
+        if (!Number.isInteger(port) || port < 0 || port > 65_535)
+          throw invalidArgument(`--port must be a port number, got "${flags.port ?? io.env.PORT}"`);
+        const agent = await startAgent(
+          {
+            port,
+            host: flags.host,
+            kubeconfig: flags.kubeconfig ?? io.env.QPILOT_KUBECONFIG,
+            dataDir: flags.dataDir ?? io.env.QPILOT_DATA_DIR ?? 'data',
+            logLevel: io.env.LOG_LEVEL,
+          },
+          io,
+        );
+        onAgent?.(agent);
+      },
+    );
 
   program
     .command('train')

@@ -20,7 +20,7 @@ export async function startServe(
   args: string[],
   env: Record<string, string> = {},
   /** A command the server runs under, e.g. one that gives it a mount namespace of its own. */
-  options: { prefix?: string[] } = {},
+  options: { prefix?: string[]; command?: 'serve' | 'agent' } = {},
 ): Promise<ServeProcess> {
   const command = [
     ...(options.prefix ?? []),
@@ -28,7 +28,7 @@ export async function startServe(
     '--import',
     'tsx',
     join(ROOT, 'src', 'cli', 'main.ts'),
-    'serve',
+    options.command ?? 'serve',
     '--port',
     '0',
     ...args,
