@@ -103,17 +103,15 @@ describe('qpilot agent', () => {
 
   it('carries out a signed action and refuses a forged one', async () => {
     const action = { id: 'scale-1', type: 'scale', namespace, name: 'web', replicas: 2 };
-    hub.sockets
-      .at(-1)!
-      .send(
-        JSON.stringify({
-          v: 1,
-          type: 'action',
-          id: 'h-1',
-          action,
-          signature: sign(SECRET, action, Date.now()),
-        }),
-      );
+    hub.sockets.at(-1)!.send(
+      JSON.stringify({
+        v: 1,
+        type: 'action',
+        id: 'h-1',
+        action,
+        signature: sign(SECRET, action, Date.now()),
+      }),
+    );
     const result = await eventually('the result', () =>
       hub.received.find((m) => m.type === 'result' && m.actionId === 'scale-1'),
     );
@@ -122,17 +120,15 @@ describe('qpilot agent', () => {
       (await adminApis().apps.readNamespacedDeployment({ name: 'web', namespace })).spec?.replicas,
     ).toBe(2);
     const forged = { ...action, id: 'scale-2', replicas: 5 };
-    hub.sockets
-      .at(-1)!
-      .send(
-        JSON.stringify({
-          v: 1,
-          type: 'action',
-          id: 'h-2',
-          action: forged,
-          signature: sign('x'.repeat(32), forged, Date.now()),
-        }),
-      );
+    hub.sockets.at(-1)!.send(
+      JSON.stringify({
+        v: 1,
+        type: 'action',
+        id: 'h-2',
+        action: forged,
+        signature: sign('x'.repeat(32), forged, Date.now()),
+      }),
+    );
     const refused = await eventually('the refusal', () =>
       hub.received.find((m) => m.type === 'result' && m.actionId === 'scale-2'),
     );
