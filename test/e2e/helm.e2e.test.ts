@@ -28,6 +28,7 @@ import {
 
 const CHART = join(ROOT, 'deploy', 'helm', 'qpilot');
 const MANIFESTS = join(ROOT, 'deploy', 'manifests', 'qpilot.yaml');
+const AGENT_MANIFESTS = join(ROOT, 'deploy', 'manifests', 'qpilot-agent.yaml');
 const namespace = uniqueName('chart');
 let serve: ServeProcess | undefined;
 
@@ -90,14 +91,38 @@ describe('the Helm chart', () => {
     expect(bad.stdout + bad.stderr).toMatch(/dryRun/);
   });
 
-  it('renders exactly the committed plain manifests', () => {
-    const r = spawnSync('bash', ['scripts/renderManifests.sh', '--stdout'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-    expect(r.status, r.stderr).toBe(0);
-    // On a difference: bash scripts/renderManifests.sh, and commit the file.
-    expect(r.stdout).toBe(readFileSync(MANIFESTS, 'utf8'));
+  it('renders exactly the committed plain manifests, the server’s and the agent’s', () => {
+    for (const [flag, file] of [
+      ['--stdout', MANIFESTS],
+      ['--stdout-agent', AGENT_MANIFESTS],
+    ] as const) {
+      const r = spawnSync('bash', ['scripts/renderManifests.sh', flag], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
+      expect(r.status, r.stderr).toBe(0);
+      // On a difference: bash scripts/renderManifests.sh, and commit the files.
+      expect(r.stdout).toBe(readFileSync(file, 'utf8'));
+    }
+  });
+
+  it('refuses an agent without its cluster and backend, and dry-runs the agent’s manifests', () => {
+    const bad = helm([
+      'template',
+      'x',
+      CHART,
+      '--kube-version',
+      '1.35.0',
+      '--set',
+      'agent.enabled=true',
+    ]);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/agent\/clusterId/);
+    const dry = kubectl(['apply', '--server-side', '--dry-run=server', '-f', AGENT_MANIFESTS]);
+    expect(dry.stderr).toBe('');
+    expect(dry.stdout).toMatch(
+      /deployment.apps\/qpilot-agent serverside-applied \(server dry run\)/,
+    );
   });
 
   it('passes the API server’s dry run, with every option on', () => {

@@ -79,6 +79,52 @@ describe('the plain manifests', () => {
   });
 });
 
+describe("the agent's plain manifests (seed 003)", () => {
+  const agent = loadAllYaml(read('deploy/manifests/qpilot-agent.yaml')) as K8sObject[];
+
+  it('grant exactly the rules of deploy/rbac-agent.yaml, and nothing of the server', () => {
+    const rbac = loadAllYaml(read('deploy/rbac-agent.yaml')) as K8sObject[];
+    expect(byKind('ClusterRole', agent).map((o) => o.rules)).toEqual(
+      byKind('ClusterRole', rbac).map((o) => o.rules),
+    );
+    expect(agent.map((o) => o.kind)).not.toContain('CustomResourceDefinition');
+    expect(byKind('Deployment', agent)).toHaveLength(1);
+  });
+
+  it("run the agent with the seed's variables, probes, resources and security context", () => {
+    const [dep] = byKind('Deployment', agent) as (K8sObject & {
+      spec: { template: { spec: PodSpecShape & { containers: { args: string[] }[] } } };
+    })[];
+    const [c] = dep!.spec.template.spec.containers;
+    expect(c!.args).toEqual(['agent']);
+    expect(c!.env.map((e) => e.name)).toEqual(
+      expect.arrayContaining([
+        'BACKEND_URL',
+        'BACKEND_WS_URL',
+        'CLUSTER_ID',
+        'API_KEY',
+        'SECRET_KEY',
+        'COLLECTION_INTERVAL',
+        'ACTION_POLL_INTERVAL',
+        'BATCH_SIZE',
+      ]),
+    );
+    expect(c!.livenessProbe.httpGet.path).toBe('/healthz');
+    expect(c!.readinessProbe.httpGet.path).toBe('/readyz');
+    expect(c!.resources).toEqual({
+      requests: { cpu: '100m', memory: '256Mi' },
+      limits: { cpu: '500m', memory: '512Mi' },
+    });
+    expect(c!.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
+  });
+});
+
 describe('the Dockerfile', () => {
   const dockerfile = read('Dockerfile');
   const instructions = dockerfile

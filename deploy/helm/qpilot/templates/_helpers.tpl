@@ -22,3 +22,9 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- define "qpilot.image" -}}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end -}}
+
+{{/* The server's pods, apart from an agent's in the same release. */}}
+{{- define "qpilot.serverSelectorLabels" -}}
+{{ include "qpilot.selectorLabels" . }}
+app.kubernetes.io/component: server
+{{- end -}}
