@@ -20,6 +20,7 @@ import {
 import type { ClusterClient } from '../cluster/clusterClient.js';
 import { formatCpu, formatMemory } from '../cluster/quantity.js';
 import type { Clock } from '../core/clock.js';
+import { canonicalJson } from '../core/canonicalJson.js';
 import { bytes, millicores } from '../core/units.js';
 import { CHANGE_OUTCOMES, type DecisionRecord, describeDecision } from '../core/decision.js';
 import { workloadKey } from '../core/workload.js';
@@ -200,7 +201,8 @@ export class AutopilotController {
     const key = `${ap.metadata.namespace}/${ap.metadata.name}`;
     const known = this.written.get(key);
     const prev = known && known.uid === ap.metadata.uid ? known.status : ap.status;
-    if (prev && canonical(prev) === canonical(status)) return;
+    // Sorted keys: statuses compare alike whatever order their fields came in.
+    if (prev && canonicalJson(prev) === canonicalJson(status)) return;
     await this.deps.client.writeStatus(ap.metadata.namespace, ap.metadata.name, status);
     this.written.set(key, { uid: ap.metadata.uid, status });
     await this.announce(ap, prev, status, record);
@@ -431,15 +433,4 @@ function recommendationOf(record: DecisionRecord): AutopilotStatus['recommendati
       })),
     };
   return undefined;
-}
-
-/** JSON with sorted keys, to compare statuses whatever order their fields came in. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
-        )
-      : v,
-  );
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, sign, SignatureVerifier } from './signing.js';
+import { canonicalJson } from './canonicalJson.js';
+import { sign, SignatureVerifier } from './signing.js';
 
 const SECRET = 'a secret key';
 const action = { id: 'a-1', type: 'scale', namespace: 'shop', name: 'web', replicas: 4 };

@@ -7,6 +7,7 @@
  * whitespace, so that any two serialisations of one message sign alike.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { canonicalJson } from './canonicalJson.js';
 
 /** The version of the signed form, first in what is signed: another version never verifies. */
 export const SIGNATURE_VERSION = 'qpilot-v1';
@@ -20,20 +21,6 @@ export interface Signature {
   nonce: string;
   /** HMAC-SHA256, hex. */
   signature: string;
-}
-
-/** JSON with sorted object keys and no whitespace; undefined members are left out, as JSON does. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') {
-    if (typeof value === 'number' && !Number.isFinite(value))
-      throw new TypeError('a signed message cannot hold a non-finite number');
-    return JSON.stringify(value) ?? 'null';
-  }
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v ?? null)).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
 function mac(secret: string, message: unknown, timestampMs: number, nonce: string): string {
