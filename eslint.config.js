@@ -62,31 +62,11 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: ['../*', '!./*'] }] },
   },
   {
-    // The in-cluster agent stands on core and cluster (one actuator, one ClusterClient); the
-    // hub's API, the controller and the store are the other end of its channel.
-    files: ['src/agent/**'],
-    ignores: ['**/*.test.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            '**/controller/**',
-            '**/api/**',
-            '**/cli/**',
-            '**/store/**',
-            '**/policies/**',
-            '**/eval/**',
-            '**/rl/**',
-          ],
-        },
-      ],
-    },
-  },
-  {
     // Layers point down (core → cluster → policies → controller → api → cli): the cluster
-    // layer, the store and the evaluator never reach up.
-    files: ['src/cluster/**'],
+    // layer, the store and the evaluator never reach up. The in-cluster agent stands on core
+    // and cluster too (one actuator, one ClusterClient): the hub's API, the controller and the
+    // store are the other end of its channel.
+    files: ['src/cluster/**', 'src/agent/**'],
     ignores: ['**/*.test.ts', 'src/**/testing/**'],
     rules: {
       'no-restricted-imports': [
