@@ -13,6 +13,7 @@ import {
   createNamespace,
   deleteNamespace,
   eventually,
+  installAutopilotCrd,
   kubectl,
   kubectlOk,
   serviceAccountKubeconfig,
@@ -59,14 +60,7 @@ async function replicas(name: string): Promise<number | undefined> {
 }
 
 beforeAll(async () => {
-  kubectlOk(['apply', '--server-side', '-f', `${ROOT}/deploy/crds/autopilots.qpilot.io.yaml`]);
-  kubectlOk([
-    'wait',
-    '--for',
-    'condition=Established',
-    'crd/autopilots.qpilot.io',
-    '--timeout=60s',
-  ]);
+  installAutopilotCrd();
   kubectlOk(['apply', '-f', `${ROOT}/deploy/rbac.yaml`]);
   await createNamespace(namespace);
   for (const name of ['web', 'api', 'batch'])

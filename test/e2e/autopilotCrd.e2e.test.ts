@@ -8,23 +8,16 @@ import {
   ROOT,
   createNamespace,
   deleteNamespace,
+  installAutopilotCrd,
   kubectl,
   kubectlOk,
   uniqueName,
 } from './lib/e2eEnv.js';
 
 const namespace = uniqueName('crd');
-const CRD = `${ROOT}/deploy/crds/autopilots.qpilot.io.yaml`;
 
 beforeAll(async () => {
-  kubectlOk(['apply', '--server-side', '-f', CRD]);
-  kubectlOk([
-    'wait',
-    '--for',
-    'condition=Established',
-    'crd/autopilots.qpilot.io',
-    '--timeout=60s',
-  ]);
+  installAutopilotCrd();
   await createNamespace(namespace);
 }, 90_000);
 

@@ -11,6 +11,7 @@ import {
   createNamespace,
   deleteNamespace,
   eventually,
+  installAutopilotCrd,
   kubectlOk,
   serviceAccountKubeconfig,
   sleep,
@@ -110,8 +111,7 @@ function autopilotsWithStatus(): number {
 }
 
 beforeAll(async () => {
-  kubectlOk(['apply', '--server-side', '-f', `${ROOT}/deploy/crds/autopilots.qpilot.io.yaml`]);
-  kubectlOk(['wait', '--for', 'condition=Established', 'crd/autopilots.qpilot.io']);
+  installAutopilotCrd();
   kubectlOk(['apply', '-f', `${ROOT}/deploy/rbac.yaml`]);
   await createNamespace(namespace);
   kubectlOk(['apply', '-f', '-'], {

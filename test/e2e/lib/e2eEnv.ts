@@ -253,3 +253,20 @@ export function componentPidFile(name: string): string {
   const env = e2eEnv();
   return join(env.workdir, 'clusters', env.name, 'pids', `${name}.pid`);
 }
+
+/** Installs the Autopilot CRD (deploy/crds/) and waits until the API server serves it. */
+export function installAutopilotCrd(): void {
+  kubectlOk([
+    'apply',
+    '--server-side',
+    '-f',
+    join(ROOT, 'deploy', 'crds', 'autopilots.qpilot.io.yaml'),
+  ]);
+  kubectlOk([
+    'wait',
+    '--for',
+    'condition=Established',
+    'crd/autopilots.qpilot.io',
+    '--timeout=60s',
+  ]);
+}
