@@ -50,6 +50,8 @@ async function connect(hub: FakeHub) {
           finishedAtMs: 1,
         });
       },
+      query: (q): Promise<ActionResult> =>
+        Promise.resolve({ actionId: q.id, outcome: 'succeeded', message: q.op, finishedAtMs: 1 }),
     },
     log: (_level, m) => logs.push(m),
   });

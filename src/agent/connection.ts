@@ -33,7 +33,7 @@ export interface HubConnectionDeps {
   pollIntervalSec: () => number;
   clock: Clock;
   rng: Rng;
-  executor: Pick<ActionExecutor, 'execute' | 'actions'>;
+  executor: Pick<ActionExecutor, 'execute' | 'query' | 'actions'>;
   outbox: Pick<Outbox<Item>, 'peek' | 'ack'>;
   onConfig?: (config: {
     collectionIntervalSec?: number;
@@ -43,6 +43,8 @@ export interface HubConnectionDeps {
   log?: (level: 'debug' | 'info' | 'warn', message: string) => void;
   /** How long an unacknowledged batch waits before it is sent again. */
   resendAfterMs?: number;
+  /** The first reconnection delay (1 s), doubled up to a minute; shorter in fault tests. */
+  firstBackoffMs?: number;
 }
 
 const FIRST_BACKOFF_MS = 1000;
@@ -61,11 +63,17 @@ export class HubConnection implements AgentLink, Component {
   private socket?: WebSocket;
   private sent = 0;
   private received = 0;
-  private backoffMs = FIRST_BACKOFF_MS;
+  private backoffMs: number;
   /** Batches sent and not yet acknowledged, by key: when they were sent. */
   private readonly inFlight = new Map<string, number>();
 
-  constructor(private readonly deps: HubConnectionDeps) {}
+  constructor(private readonly deps: HubConnectionDeps) {
+    this.backoffMs = this.firstBackoffMs();
+  }
+
+  private firstBackoffMs(): number {
+    return this.deps.firstBackoffMs ?? FIRST_BACKOFF_MS;
+  }
 
   registered(): boolean {
     return this.isRegistered;
@@ -131,7 +139,7 @@ export class HubConnection implements AgentLink, Component {
             `the hub answered registration with ${parsed.ok ? parsed.message.type : parsed.error}`,
           );
         this.isRegistered = true;
-        this.backoffMs = FIRST_BACKOFF_MS;
+        this.backoffMs = this.firstBackoffMs();
         this.deps.log?.('info', 'Agent registered successfully');
         return true;
       } catch (err) {
@@ -229,7 +237,7 @@ export class HubConnection implements AgentLink, Component {
       ws.on('open', () => {
         opened = true;
         this.socket = ws;
-        this.backoffMs = FIRST_BACKOFF_MS;
+        this.backoffMs = this.firstBackoffMs();
         this.inFlight.clear();
         this.deps.log?.('info', 'WebSocket connection established');
         const flush = () => void this.flushSocket(ws);
@@ -280,7 +288,16 @@ export class HubConnection implements AgentLink, Component {
       return;
     }
     const result = await this.handle(parsed.message);
-    if (result && ws.readyState === WebSocket.OPEN) this.sendSocket(ws, this.resultMessage(result));
+    if (!result) return;
+    if (ws.readyState === WebSocket.OPEN) this.sendSocket(ws, this.resultMessage(result));
+    else
+      // The socket closed while the action ran: its result still reaches the hub.
+      await this.http('POST', 'agents/results', this.resultMessage(result)).catch((err: unknown) =>
+        this.deps.log?.(
+          'warn',
+          `Reporting the result of ${result.actionId} failed: ${errorText(err)}`,
+        ),
+      );
   }
 
   /** What a hub message asks; an action's result, to send back. */
@@ -288,6 +305,8 @@ export class HubConnection implements AgentLink, Component {
     switch (m.type) {
       case 'action':
         return this.deps.executor.execute(m.action, m.signature);
+      case 'query':
+        return this.deps.executor.query(m.query, m.signature);
       case 'ack':
         if (m.idempotencyKey) {
           this.inFlight.delete(m.idempotencyKey);

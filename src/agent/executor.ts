@@ -7,7 +7,8 @@
  */
 import type { ClusterClient } from '../cluster/clusterClient.js';
 import type { Clock } from '../core/clock.js';
-import { type Action, type ActionType, ACTION_TYPES } from '../core/protocol.js';
+import { isQpError } from '../core/errors.js';
+import { type Action, type ActionType, ACTION_TYPES, type Query } from '../core/protocol.js';
 import { type Signature, SignatureVerifier } from '../core/signing.js';
 
 export interface ActionResult {
@@ -15,19 +16,14 @@ export interface ActionResult {
   outcome: 'succeeded' | 'failed' | 'refused';
   message: string;
   finishedAtMs: number;
+  /** What the call returned, as JSON (a query's answer; a scale's previous replicas). */
+  value?: unknown;
+  /** A failure's qpilot error code, so that the hub raises the same error. */
+  code?: string;
 }
 
 export interface ExecutorDeps {
-  cluster: Pick<
-    ClusterClient,
-    | 'evictPod'
-    | 'cordonNode'
-    | 'uncordonNode'
-    | 'drainNode'
-    | 'scaleWorkload'
-    | 'label'
-    | 'resizePod'
-  >;
+  cluster: ClusterClient;
   clock: Clock;
   secretKey: string;
   /** The action types this agent takes (its RBAC may allow fewer); all when absent. */
@@ -68,44 +64,148 @@ export class ActionExecutor {
       log?.('warn', `Refused action ${action.id}: ${action.type} is not enabled on this agent`);
       return result('refused', `${action.type} is not enabled on this agent`);
     }
-    log?.('info', `Executing action ${action.id}: ${describe(action)}`);
+    // Events are qpilot's own notes, not changes worth a log line each.
+    if (action.type !== 'record_event')
+      log?.('info', `Executing action ${action.id}: ${describe(action)}`);
     try {
-      const message = await this.run(action);
-      return result('succeeded', message);
+      const { message, value } = await this.run(action);
+      return { ...result('succeeded', message), ...(value === undefined ? {} : { value }) };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       log?.('warn', `Action ${action.id} failed: ${message}`);
-      return result('failed', message);
+      return { ...result('failed', message), ...(isQpError(err) ? { code: err.code } : {}) };
     }
   }
 
-  private async run(action: Action): Promise<string> {
+  /**
+   * Answers a read of the hub's AgentCluster. Signed like an action, so that the agent answers
+   * only its own hub; reads need no enabling (the agent's ClusterRole grants them).
+   */
+  async query(query: Query, signature: Signature): Promise<ActionResult> {
+    const { clock, log } = this.deps;
+    const done = (r: Omit<ActionResult, 'actionId' | 'finishedAtMs'>): ActionResult => ({
+      actionId: query.id,
+      finishedAtMs: clock.now(),
+      ...r,
+    });
+    const check = this.verifier.verify(query, signature, clock.now());
+    if (!check.ok) {
+      log?.(
+        'warn',
+        `Refused query ${query.id} (${query.op}): signature check failed, ${check.reason}: ${check.message}`,
+      );
+      return done({ outcome: 'refused', message: `${check.reason}: ${check.message}` });
+    }
+    try {
+      return done({ outcome: 'succeeded', message: query.op, value: await this.read(query) });
+    } catch (err) {
+      return done({
+        outcome: 'failed',
+        message: err instanceof Error ? err.message : String(err),
+        ...(isQpError(err) ? { code: err.code } : {}),
+      });
+    }
+  }
+
+  private read(q: Query): Promise<unknown> {
+    const c = this.deps.cluster;
+    const list = (o: {
+      labelSelector?: string;
+      fieldSelector?: string;
+      limit?: number;
+      continue?: string;
+    }) => ({
+      ...(o.labelSelector !== undefined ? { labelSelector: o.labelSelector } : {}),
+      ...(o.fieldSelector !== undefined ? { fieldSelector: o.fieldSelector } : {}),
+      ...(o.limit !== undefined ? { limit: o.limit } : {}),
+      ...(o.continue !== undefined ? { continue: o.continue } : {}),
+    });
+    switch (q.op) {
+      case 'listNamespaces':
+        return c.listNamespaces();
+      case 'nodeMetrics':
+        return c.nodeMetrics();
+      case 'listNodes':
+        return c.listNodes(list(q));
+      case 'listPods':
+        return c.listPods({ ...list(q), ...(q.namespace ? { namespace: q.namespace } : {}) });
+      case 'listWorkloads':
+        return c.listWorkloads({ ...list(q), ...(q.namespace ? { namespace: q.namespace } : {}) });
+      case 'getNode':
+        return c.getNode(q.name);
+      case 'getPod':
+        return c.getPod(q.namespace, q.name);
+      case 'getWorkload':
+        return c.getWorkload(q.namespace, q.name);
+      case 'podMetrics':
+        return c.podMetrics({
+          ...(q.namespace ? { namespace: q.namespace } : {}),
+          ...(q.labelSelector ? { labelSelector: q.labelSelector } : {}),
+        });
+      case 'waitForWorkloadReady':
+        return c.waitForWorkloadReady(q.namespace, q.name, q.replicas, {
+          timeoutMs: q.timeoutMs,
+          ...(q.pollIntervalMs ? { pollIntervalMs: q.pollIntervalMs } : {}),
+        });
+    }
+  }
+
+  private async run(action: Action): Promise<{ message: string; value?: unknown }> {
     const c = this.deps.cluster;
     switch (action.type) {
       case 'evict':
         await c.evictPod(action.namespace, action.pod);
-        return `evicted ${action.namespace}/${action.pod}`;
+        return { message: `evicted ${action.namespace}/${action.pod}` };
       case 'cordon':
         await c.cordonNode(action.node);
-        return `cordoned ${action.node}`;
+        return { message: `cordoned ${action.node}` };
       case 'uncordon':
         await c.uncordonNode(action.node);
-        return `uncordoned ${action.node}`;
+        return { message: `uncordoned ${action.node}` };
       case 'drain': {
         const r = await c.drainNode(action.node, { timeoutMs: action.timeoutSec * 1000 });
-        return `drained ${action.node}: ${r.evicted.length} pods evicted, ${r.skipped.length} left (DaemonSet or mirror)`;
+        return {
+          message: `drained ${action.node}: ${r.evicted.length} pods evicted, ${r.skipped.length} left (DaemonSet or mirror)`,
+          value: r,
+        };
       }
       case 'scale': {
         const r = await c.scaleWorkload(action.namespace, action.name, action.replicas);
-        return `scaled ${action.namespace}/${action.name} from ${r.previousReplicas} to ${r.replicas}`;
+        return {
+          message: `scaled ${action.namespace}/${action.name} from ${r.previousReplicas} to ${r.replicas}`,
+          value: r,
+        };
       }
       case 'label':
         await c.label(action.target, action.labels);
-        return `labelled ${action.target.kind} ${action.target.name}`;
+        return { message: `labelled ${action.target.kind} ${action.target.name}` };
       case 'resize': {
-        const r = await c.resizePod(action.namespace, action.pod, action.containers);
-        return `resized ${action.namespace}/${action.pod} (${r.method})`;
+        const r = await c.resizePod(
+          action.namespace,
+          action.pod,
+          action.containers,
+          action.fallbackToTemplate ? { fallbackToTemplate: true } : {},
+        );
+        return { message: `resized ${action.namespace}/${action.pod} (${r.method})`, value: r };
       }
+      case 'update_resources': {
+        const r = await c.updateWorkloadResources(action.namespace, action.name, action.containers);
+        return { message: `updated the resources of ${action.namespace}/${action.name}`, value: r };
+      }
+      case 'delete_pod':
+        await c.deletePod(
+          action.namespace,
+          action.pod,
+          action.gracePeriodSeconds === undefined
+            ? undefined
+            : { gracePeriodSeconds: action.gracePeriodSeconds },
+        );
+        return { message: `deleted ${action.namespace}/${action.pod}` };
+      case 'record_event':
+        await c.recordEvent(action.target, action.event);
+        return {
+          message: `recorded ${action.event.reason} on ${action.target.kind} ${action.target.name}`,
+        };
     }
   }
 }
@@ -114,7 +214,12 @@ function describe(a: Action): string {
   switch (a.type) {
     case 'evict':
     case 'resize':
+    case 'delete_pod':
       return `${a.type} ${a.namespace}/${a.pod}`;
+    case 'update_resources':
+      return `update_resources ${a.namespace}/${a.name}`;
+    case 'record_event':
+      return `record_event ${a.event.reason}`;
     case 'cordon':
     case 'uncordon':
     case 'drain':

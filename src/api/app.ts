@@ -4,6 +4,7 @@
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { AppDeps } from './deps.js';
 import { installErrorHandling, sendError } from './errors.js';
@@ -19,6 +20,8 @@ import { decisionRoutes } from './routes/decisions.js';
 import { experimentRoutes } from './routes/experiments.js';
 import { scalingRoutes } from './routes/scaling.js';
 import { installSecurity } from './security.js';
+import { agentRoutes } from './routes/agents.js';
+import { clusterRoutes } from './routes/clusters.js';
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -86,6 +89,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'scaling', description: 'Decide and act now' },
         { name: 'decisions', description: 'The record of decisions and its statistics' },
         { name: 'experiments', description: "Seed 004's routes for RL experiments" },
+        {
+          name: 'hub',
+          description: 'Clusters steered through in-cluster agents (docs/protocol.md)',
+        },
       ],
     },
   });
@@ -101,6 +108,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   scalingRoutes(app, deps);
   decisionRoutes(app, deps);
   experimentRoutes(app, deps);
+  if (deps.hub) {
+    // Large enough for a listing of every pod of a big cluster in one result.
+    await app.register(websocket, { options: { maxPayload: 64 * 1024 * 1024 } });
+    agentRoutes(app, deps);
+    clusterRoutes(app, deps);
+  }
   await app.ready();
   return app;
 }

@@ -9,6 +9,18 @@ import type { SampleStore } from '../store/sampleStore.js';
 import type { ServiceMetrics } from '../metrics/serviceMetrics.js';
 import type { PrometheusSource } from '../metrics/prometheus.js';
 import type { ServingModels } from '../policies/servingModels.js';
+import type { Switchboard } from '../cluster/agent/switchboard.js';
+import type { HubStore } from '../store/hubStore.js';
+import type { AgentHub } from './hub/agentHub.js';
+
+/** The hub of issue 13: the clusters steered through agents, and the agents' channels. */
+export interface HubDeps {
+  hub: AgentHub;
+  switchboard: Switchboard;
+  store: HubStore;
+  /** An agent's WebSocket opened or closed (for logs and metrics). */
+  onSocket?(clusterId: string, agentId: string, open: boolean): void;
+}
 
 export interface AppDeps {
   cluster: ClusterClient;
@@ -33,6 +45,8 @@ export interface AppDeps {
   /** For GET /config: where the models come from, and whether qpilot runs in a pod. */
   modelPath?: string;
   inCluster?: boolean;
+  /** The hub for in-cluster agents; its routes are absent without it. */
+  hub?: HubDeps;
   /** How long a request may take to arrive whole (10 s); shorter in tests. */
   requestTimeoutMs?: number;
 }

@@ -125,6 +125,15 @@ export function isMutating(request: FastifyRequest): boolean {
 
 const OPEN_PATHS = new Set(['/health', '/ready']);
 
+/**
+ * The agents' channels into the hub: an agent proves itself with its cluster's API key (the
+ * hub checks it, routes/agents.ts), never with qpilot's operator tokens, and its batches are
+ * not the operator's changes the rate limit is for.
+ */
+export function isAgentChannel(path: string): boolean {
+  return path === '/ws' || path.startsWith('/agents/');
+}
+
 export async function installSecurity(
   app: FastifyInstance,
   options: SecurityOptions,
@@ -137,7 +146,7 @@ export async function installSecurity(
   await app.register(rateLimit, {
     max: options.rateLimitPerMin,
     timeWindow: 60_000,
-    allowList: (request) => !isMutating(request),
+    allowList: (request) => !isMutating(request) || isAgentChannel(request.url.split('?')[0] ?? ''),
     errorResponseBuilder: (_request, context) =>
       new QpError(
         'QP_ERR_RATE_LIMITED',
@@ -149,7 +158,10 @@ export async function installSecurity(
   // here, per client, whatever the route.
   const guesses = new GuessCounter(options.failedLoginsPerMin ?? FAILED_LOGINS_PER_MIN, 60_000);
   app.addHook('onRequest', (request, _reply, done) => {
-    const guessing = bearer(request) !== undefined;
+    // An agent's key is 256 random bits, checked by the hub: guessing it is hopeless, and an
+    // agent must not be locked out by another client's guesses from the same address.
+    const guessing =
+      bearer(request) !== undefined && !isAgentChannel(request.url.split('?')[0] ?? '');
     const now = options.now();
     if (guessing && guesses.exhausted(request.ip, now))
       return done(
@@ -203,7 +215,8 @@ class GuessCounter {
 /** Why a request may not proceed, or undefined when it may. */
 export function refusal(request: FastifyRequest, options: SecurityOptions): QpError | undefined {
   const path = request.url.split('?')[0] ?? '';
-  if (OPEN_PATHS.has(path) || request.method === 'OPTIONS') return undefined;
+  if (OPEN_PATHS.has(path) || isAgentChannel(path) || request.method === 'OPTIONS')
+    return undefined;
   const token = bearer(request);
   if (isMutating(request)) {
     const refused = crossSite(request, options);

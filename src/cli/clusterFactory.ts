@@ -24,6 +24,8 @@ import { KubeCluster } from '../cluster/kube/kubeCluster.js';
 import { loadKubeConfig, runningInCluster } from '../cluster/kube/kubeConfig.js';
 import { withRetry } from '../cluster/retry.js';
 import { Rng } from '../core/rng.js';
+import { AgentCluster } from '../cluster/agent/agentCluster.js';
+import type { Switchboard } from '../cluster/agent/switchboard.js';
 
 export async function loadScenario(
   ref: string,
@@ -98,7 +100,7 @@ export async function createSimCluster(
 export function resolveClusterKind(
   config: QpilotConfig,
   env: Record<string, string | undefined>,
-): 'sim' | 'kube' {
+): 'sim' | 'kube' | 'agent' {
   if (config.cluster !== 'auto') return config.cluster;
   if (config.inCluster === 'true' || config.kubeconfig || config.context) return 'kube';
   if (config.inCluster === 'auto' && runningInCluster({ env })) return 'kube';
@@ -123,8 +125,24 @@ export async function createCluster(
   io: { cwd: string; env: Record<string, string | undefined> },
   live: boolean,
   onRetry?: (method: string, attempt: number, error: Error) => void,
+  /** The hub's switchboard: only `serve` has one, and only it can steer a cluster through an agent. */
+  switchboard?: Switchboard,
 ): Promise<ClusterSetup> {
-  if (resolveClusterKind(config, io.env) === 'sim') {
+  const kind = resolveClusterKind(config, io.env);
+  if (kind === 'agent') {
+    if (!switchboard || !config.agentCluster)
+      throw invalidArgument(
+        '--cluster agent steers a cluster through its agent, which connects to `qpilot serve`: use it with serve and --agent-cluster',
+      );
+    return {
+      cluster: new AgentCluster(switchboard, config.agentCluster),
+      clock: new RealClock(),
+      // Where serve itself runs (where it listens), not the steered cluster.
+      inCluster: runningInCluster({ env: io.env }),
+      description: `the cluster "${config.agentCluster}" through its agent`,
+    };
+  }
+  if (kind === 'sim') {
     const { sim, clock, scenario } = await createSimCluster(config, io.cwd, live);
     return {
       cluster: sim,

@@ -24,6 +24,8 @@ const FLAG_NAMES: Partial<Record<keyof QpilotConfig, string>> = {
   seed: '--seed',
   nodeReportTtlMs: '--node-report-ttl-ms',
   cluster: '--cluster',
+  agentCluster: '--agent-cluster',
+  ingestRetentionHours: '--ingest-retention-hours',
   kubeconfig: '--kubeconfig',
   context: '--context',
   inCluster: '--in-cluster',
@@ -76,7 +78,13 @@ function clusterOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '--cluster <kind>',
-        'auto, sim or kube (env QPILOT_CLUSTER; auto: kube with --kubeconfig, --context or in a pod)',
+        'auto, sim, kube or agent (env QPILOT_CLUSTER; auto: kube with --kubeconfig, --context or in a pod; agent: serve steers --agent-cluster through its agent)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--agent-cluster <id>',
+        'with --cluster agent: the registered cluster to steer through its agent (env QPILOT_AGENT_CLUSTER)',
       ),
     )
     .addOption(
@@ -231,6 +239,12 @@ export function buildProgram(
         new Option(
           '--autopilots-only <bool>',
           'steer only the Deployments an Autopilot targets, not every Deployment of the namespaces (env QPILOT_AUTOPILOTS_ONLY, default false)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--ingest-retention-hours <hours>',
+          'how long the hub keeps the batches its agents send (env QPILOT_INGEST_RETENTION_HOURS, default 24)',
         ),
       )
       .addOption(

@@ -28,7 +28,9 @@ import { LeaderElector } from '../controller/leaderElector.js';
 import { AutopilotController } from '../controller/autopilotController.js';
 import { KubeAutopilots } from '../cluster/kube/kubeAutopilots.js';
 import { KubeWorkloadCache } from '../cluster/kube/kubeWorkloadCache.js';
-import type { Clock } from '../core/clock.js';
+import { type Clock, RealClock } from '../core/clock.js';
+import { Switchboard } from '../cluster/agent/switchboard.js';
+import { AgentHub, type HubEvents } from '../api/hub/agentHub.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -46,12 +48,21 @@ export async function startServer(
     // Tokens are never logged, whatever logs a request.
     redact: ['req.headers.authorization', 'headers.authorization'],
   });
+  // The hub's switchboard signs with keys the hub reads from the store, opened below; it asks
+  // for them only when a call leaves.
+  const late: { hub?: AgentHub } = {};
+  const hubClock = new RealClock();
+  const switchboard = new Switchboard({
+    clock: hubClock,
+    secretKey: (id) => late.hub?.secretKey(id),
+  });
   const { cluster, clock, sim, description, kubeConfig, inCluster } = await createCluster(
     config,
     io,
     true,
     (method, attempt, error) =>
       logger.warn({ method, attempt, err: error.message }, 'Kubernetes API call failed; retrying'),
+    switchboard,
   );
   // The demo's seed 004 routes act on its web Deployment unless told otherwise.
   if (sim && config.scenario === 'demo' && !config.targetDeployment)
@@ -82,6 +93,14 @@ export async function startServer(
     timeoutMs: config.storeTimeoutMs,
   });
   logger.info({ store: store.description }, `decisions are kept in ${store.description}`);
+  const hub = new AgentHub({
+    store: store.hub,
+    switchboard,
+    clock: hubClock,
+    events: hubEvents(logger),
+  });
+  late.hub = hub;
+  await hub.load();
   const log = store.decisions;
   const metrics = new ServiceMetrics();
   const elector = leaderElection(config, { clock, kubeConfig, inCluster, logger, metrics });
@@ -162,7 +181,25 @@ export async function startServer(
     logger,
     prometheus,
     models,
+    hub: {
+      hub,
+      switchboard,
+      store: store.hub,
+      onSocket: (clusterId, agentId, open) =>
+        logger.info(
+          { cluster: clusterId, agent: agentId },
+          open ? 'an agent connected its WebSocket' : 'an agent WebSocket closed',
+        ),
+    },
   });
+  const ingestPruner = setInterval(() => {
+    const beforeMs = hubClock.now() - config.ingestRetentionHours * 3_600_000;
+    store.hub.prune(beforeMs).then(
+      (n) => n > 0 && logger.info({ batches: n }, `deleted ${n} agent batches past retention`),
+      (err: unknown) => logger.warn({ err: String(err) }, 'pruning agent batches failed'),
+    );
+  }, 600_000);
+  ingestPruner.unref();
   // Outside a cluster, loopback unless told otherwise; in a pod, every interface (the Service).
   const host = config.host || (inCluster ? '0.0.0.0' : '127.0.0.1');
   const address = await app.listen({ port: config.port, host });
@@ -178,6 +215,8 @@ export async function startServer(
     url,
     close: async () => {
       if (ticker) clearInterval(ticker);
+      clearInterval(ingestPruner);
+      switchboard.close();
       await app.close();
       await sampler.close();
       await retention.stop();
@@ -274,4 +313,24 @@ function leaderElection(
         'leader election: the Lease could not be read or written',
       ),
   });
+}
+
+/** What the hub tells the log: agents coming and going, duplicates, results nobody awaits. */
+function hubEvents(logger: Logger): HubEvents {
+  return {
+    registered: (cluster, agent, version) =>
+      logger.info({ cluster, agent, version }, `agent ${agent} of cluster ${cluster} registered`),
+    deregistered: (cluster, agent, reason) =>
+      logger.info({ cluster, agent, reason }, `agent ${agent} of cluster ${cluster} deregistered`),
+    ingested: (cluster, kind, items, duplicate) =>
+      logger[duplicate ? 'info' : 'debug'](
+        { cluster, kind, items, duplicate },
+        duplicate ? 'a batch arrived again; it was counted once' : 'batch ingested',
+      ),
+    unexpectedResult: (cluster, actionId, outcome, message) =>
+      logger.warn(
+        { cluster, actionId, outcome, message },
+        'an agent reported a result no call awaits (late, or not sent by this hub)',
+      ),
+  };
 }

@@ -24,7 +24,11 @@ export interface QpilotConfig {
   /** How long a computed node report may be served again. */
   nodeReportTtlMs: number;
   /** Which cluster: the simulator, a real one, or `auto` (real when a kubeconfig or in-cluster credentials are given). */
-  cluster: 'auto' | 'sim' | 'kube';
+  cluster: 'auto' | 'sim' | 'kube' | 'agent';
+  /** With `cluster: agent`: the registered cluster whose agent `serve` steers it through (issue 13). */
+  agentCluster?: string;
+  /** How long the hub keeps the batches its agents sent. */
+  ingestRetentionHours: number;
   /** A kubeconfig file; KUBECONFIG and ~/.kube/config are the fallbacks. */
   kubeconfig?: string;
   context?: string;
@@ -124,6 +128,7 @@ export const DEFAULT_CONFIG: QpilotConfig = {
   storeTimeoutMs: 5_000,
   autopilotsOnly: false,
   kubeWatch: true,
+  ingestRetentionHours: 24,
   retentionDays: 30,
   retentionMaxDecisions: 100_000,
   corsOrigins: [],
@@ -152,6 +157,8 @@ const ENV_NAMES: Record<keyof QpilotConfig, string> = {
   seed: 'QPILOT_SEED',
   nodeReportTtlMs: 'QPILOT_NODE_REPORT_TTL_MS',
   cluster: 'QPILOT_CLUSTER',
+  agentCluster: 'QPILOT_AGENT_CLUSTER',
+  ingestRetentionHours: 'QPILOT_INGEST_RETENTION_HOURS',
   kubeconfig: 'QPILOT_KUBECONFIG',
   context: 'QPILOT_KUBE_CONTEXT',
   inCluster: 'KUBERNETES_IN_CLUSTER',
@@ -318,7 +325,17 @@ const PARSERS: Record<keyof QpilotConfig, Parser> = {
   scenario: (_raw, _source, text) => ({ scenario: text.trim() }),
   seed: (_raw, _source, text) => ({ seed: text.trim() }),
   cluster: (_raw, source, text) => ({
-    cluster: oneOf(text, source, ['auto', 'sim', 'kube'] as const),
+    cluster: oneOf(text, source, ['auto', 'sim', 'kube', 'agent'] as const),
+  }),
+  agentCluster: (_raw, source, text) => {
+    if (!/^[A-Za-z0-9][-_.A-Za-z0-9]{0,127}$/.test(text.trim()))
+      throw invalidArgument(
+        `${source} must be a cluster id (letters, digits, "-", "_", "."), got "${text}"`,
+      );
+    return { agentCluster: text.trim() };
+  },
+  ingestRetentionHours: (raw, source) => ({
+    ingestRetentionHours: integer(raw as string | number, source, 1, 24 * 3650),
   }),
   kubeconfig: (_raw, _source, text) => ({ kubeconfig: text.trim() }),
   context: (_raw, _source, text) => ({ context: text.trim() }),
@@ -408,6 +425,10 @@ export function loadConfig(
     const text = Array.isArray(raw) ? raw.join(',') : String(raw);
     out = { ...out, ...PARSERS[key](raw, source, text) };
   }
+  if (out.cluster === 'agent' && !out.agentCluster)
+    throw invalidArgument(
+      `${flagNames.cluster ?? 'QPILOT_CLUSTER'} "agent" needs the cluster to steer: set ${flagNames.agentCluster ?? 'QPILOT_AGENT_CLUSTER'}`,
+    );
   if (out.podMin > out.podMax)
     throw invalidArgument(
       `QPILOT_POD_MIN (${out.podMin}) must not exceed QPILOT_POD_MAX (${out.podMax})`,

@@ -22,6 +22,10 @@ const header = <T extends string>(type: T) => ({
   id: Key,
 });
 
+/**
+ * Seed 003's actions, then the three that let the hub's AgentCluster make every change a local
+ * ClusterClient makes (a Deployment template's resources, a pod deleted, an Event recorded).
+ */
 export const ACTION_TYPES = [
   'evict',
   'cordon',
@@ -30,6 +34,9 @@ export const ACTION_TYPES = [
   'scale',
   'label',
   'resize',
+  'update_resources',
+  'delete_pod',
+  'record_event',
 ] as const;
 export type ActionType = (typeof ACTION_TYPES)[number];
 
@@ -40,6 +47,30 @@ const Resources = Type.Object(
   },
   { additionalProperties: false },
 );
+
+const ContainersMap = Type.Record(
+  Type.String({ minLength: 1, maxLength: 63 }),
+  Type.Object(
+    { requests: Type.Optional(Resources), limits: Type.Optional(Resources) },
+    { additionalProperties: false },
+  ),
+);
+
+const ObjectRefSchema = Type.Union([
+  Type.Object({ kind: Type.Literal('Node'), name: Name }, { additionalProperties: false }),
+  Type.Object(
+    {
+      kind: Type.Union([
+        Type.Literal('Pod'),
+        Type.Literal('Deployment'),
+        Type.Literal('Autopilot'),
+      ]),
+      namespace: Name,
+      name: Name,
+    },
+    { additionalProperties: false },
+  ),
+]);
 
 /** What the hub asks an agent to do; signed whole (core/signing.ts). */
 export const ActionSchema = Type.Union([
@@ -79,17 +110,7 @@ export const ActionSchema = Type.Union([
     {
       id: Key,
       type: Type.Literal('label'),
-      target: Type.Union([
-        Type.Object({ kind: Type.Literal('Node'), name: Name }, { additionalProperties: false }),
-        Type.Object(
-          {
-            kind: Type.Union([Type.Literal('Pod'), Type.Literal('Deployment')]),
-            namespace: Name,
-            name: Name,
-          },
-          { additionalProperties: false },
-        ),
-      ]),
+      target: ObjectRefSchema,
       labels: Type.Record(
         Type.String({ maxLength: 317 }),
         Type.Union([Type.String({ maxLength: 63 }), Type.Null()]),
@@ -103,18 +124,121 @@ export const ActionSchema = Type.Union([
       type: Type.Literal('resize'),
       namespace: Name,
       pod: Name,
-      containers: Type.Record(
-        Type.String({ minLength: 1, maxLength: 63 }),
-        Type.Object(
-          { requests: Type.Optional(Resources), limits: Type.Optional(Resources) },
-          { additionalProperties: false },
-        ),
+      containers: ContainersMap,
+      /** Patch the owning Deployment's template when the pod cannot be resized in place. */
+      fallbackToTemplate: Type.Optional(Type.Boolean()),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      id: Key,
+      type: Type.Literal('update_resources'),
+      namespace: Name,
+      name: Name,
+      containers: ContainersMap,
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      id: Key,
+      type: Type.Literal('delete_pod'),
+      namespace: Name,
+      pod: Name,
+      gracePeriodSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400 })),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      id: Key,
+      type: Type.Literal('record_event'),
+      target: ObjectRefSchema,
+      event: Type.Object(
+        {
+          type: Type.Union([Type.Literal('Normal'), Type.Literal('Warning')]),
+          reason: Type.String({ pattern: '^[A-Z][A-Za-z0-9]{0,127}$' }),
+          message: Type.String({ maxLength: 1024 }),
+        },
+        { additionalProperties: false },
       ),
     },
     { additionalProperties: false },
   ),
 ]);
 export type Action = Static<typeof ActionSchema>;
+
+const Selector = Type.String({ maxLength: 1024 });
+const ListOptionsSchema = {
+  labelSelector: Type.Optional(Selector),
+  fieldSelector: Type.Optional(Selector),
+  limit: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000 })),
+  continue: Type.Optional(Type.String({ maxLength: 4096 })),
+};
+
+/**
+ * What the hub reads through an agent: ClusterClient's reads, one each. Signed like actions, so
+ * that an agent answers only its own hub.
+ */
+export const QuerySchema = Type.Union([
+  Type.Object(
+    {
+      id: Key,
+      op: Type.Union([Type.Literal('listNamespaces'), Type.Literal('nodeMetrics')]),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { id: Key, op: Type.Literal('listNodes'), ...ListOptionsSchema },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      id: Key,
+      op: Type.Union([Type.Literal('listPods'), Type.Literal('listWorkloads')]),
+      namespace: Type.Optional(Name),
+      ...ListOptionsSchema,
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { id: Key, op: Type.Literal('getNode'), name: Name },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      id: Key,
+      op: Type.Union([Type.Literal('getPod'), Type.Literal('getWorkload')]),
+      namespace: Name,
+      name: Name,
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      id: Key,
+      op: Type.Literal('podMetrics'),
+      namespace: Type.Optional(Name),
+      labelSelector: Type.Optional(Selector),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      id: Key,
+      op: Type.Literal('waitForWorkloadReady'),
+      namespace: Name,
+      name: Name,
+      replicas: Type.Integer({ minimum: 0, maximum: 100_000 }),
+      timeoutMs: Type.Integer({ minimum: 1, maximum: 3_600_000 }),
+      pollIntervalMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 600_000 })),
+    },
+    { additionalProperties: false },
+  ),
+]);
+export type Query = Static<typeof QuerySchema>;
+export type QueryOp = Query['op'];
 
 const SignatureSchema = Type.Object(
   {
@@ -145,6 +269,9 @@ export const RegisterSchema = Type.Object(
         Type.Literal('scale'),
         Type.Literal('label'),
         Type.Literal('resize'),
+        Type.Literal('update_resources'),
+        Type.Literal('delete_pod'),
+        Type.Literal('record_event'),
       ]),
       { uniqueItems: true },
     ),
@@ -200,6 +327,10 @@ export const ResultSchema = Type.Object(
     ]),
     message: Type.String({ maxLength: 4096 }),
     finishedAtMs: Time,
+    /** What the call returned (a query's answer, a scale's previous replicas), as JSON. */
+    value: Type.Optional(Type.Unknown()),
+    /** A failure's qpilot error code (QP_ERR_NOT_FOUND…), so that the hub raises the same error. */
+    code: Type.Optional(Type.String({ pattern: '^QP_ERR_[A-Z_]{1,64}$' })),
   },
   { additionalProperties: false },
 );
@@ -226,6 +357,11 @@ export const ActionMessageSchema = Type.Object(
   { additionalProperties: false },
 );
 
+export const QueryMessageSchema = Type.Object(
+  { ...header('query'), query: QuerySchema, signature: SignatureSchema },
+  { additionalProperties: false },
+);
+
 export const ConfigSchema = Type.Object(
   {
     ...header('config'),
@@ -247,6 +383,7 @@ export const HubMessageSchema = Type.Union([
   RegisteredSchema,
   AckSchema,
   ActionMessageSchema,
+  QueryMessageSchema,
   ConfigSchema,
 ]);
 export type AgentMessage = Static<typeof AgentMessageSchema>;
@@ -265,6 +402,7 @@ const TYPES: Record<'agent' | 'hub', Record<string, TSchema>> = {
     registered: RegisteredSchema,
     ack: AckSchema,
     action: ActionMessageSchema,
+    query: QueryMessageSchema,
     config: ConfigSchema,
   },
 };

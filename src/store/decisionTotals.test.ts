@@ -219,8 +219,10 @@ describe.each(stores)('%s statistics as running totals', (_name, open) => {
           await store.sql.all(`DROP TRIGGER decisions_totals_${t}`);
       }
       await store.sql.all('DROP INDEX IF EXISTS samples_time');
+      for (const t of ['hub_clusters', 'hub_agents', 'hub_batches'])
+        await store.sql.all(`DROP TABLE IF EXISTS ${t}`);
       const { migrate } = await import('./migrations.js');
-      expect(await migrate(store.sql, 0)).toEqual([3, 4]);
+      expect(await migrate(store.sql, 0)).toEqual([3, 4, 5]);
       expect(await store.decisions.stats()).toMatchObject({
         totalDecisions: 1,
         appliedScalings: 1,

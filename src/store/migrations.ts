@@ -6,6 +6,7 @@
  */
 import type { Sql } from './sql.js';
 import { DECISION_TOTALS_MIGRATION } from './decisionTotals.js';
+import { HUB_MIGRATION } from './hubStore.js';
 
 export type Statement = string | { sqlite: string; postgres: string };
 
@@ -77,6 +78,7 @@ export const MIGRATIONS: readonly {
     name: 'samples pruned by time',
     up: ['CREATE INDEX samples_time ON samples (time_ms)'],
   },
+  HUB_MIGRATION,
 ];
 
 const ID = { sqlite: 'INTEGER PRIMARY KEY AUTOINCREMENT', postgres: 'BIGSERIAL PRIMARY KEY' };

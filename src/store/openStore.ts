@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { QpError } from '../core/errors.js';
 import type { DecisionLog } from './decisionLog.js';
 import { migrate } from './migrations.js';
+import { type HubStore, SqlHubStore } from './hubStore.js';
 import { type PolicyStateStore, SqlPolicyStateStore } from './policyStates.js';
 import { type SampleStore, SqlSampleStore } from './sampleStore.js';
 import { SqlDecisionLog } from './sqlDecisionLog.js';
@@ -13,6 +14,8 @@ export interface Store {
   decisions: DecisionLog;
   samples: SampleStore;
   policyStates: PolicyStateStore;
+  /** The hub's clusters, agents and ingested batches. */
+  hub: HubStore;
   /** For the start-up log and the health checks, without credentials. */
   description: string;
   /** Resolves when the database answers a trivial query, within the store's timeout. */
@@ -57,6 +60,7 @@ export async function openStore(options: {
     decisions: new SqlDecisionLog(sql),
     samples: new SqlSampleStore(sql),
     policyStates: new SqlPolicyStateStore(sql),
+    hub: new SqlHubStore(sql),
     description,
     ping: async () => {
       await sql.all('SELECT 1');

@@ -8,6 +8,7 @@ import { ManualClock } from '../../core/clock.js';
 import { Trace } from '../../traces/trace.js';
 import type { ServingModels } from '../../policies/servingModels.js';
 import { buildApp } from '../app.js';
+import type { HubDeps } from '../deps.js';
 import { ServiceMetrics } from '../../metrics/serviceMetrics.js';
 import { createSampler } from '../sampling.js';
 import { MemorySampleStore } from '../../store/sampleStore.js';
@@ -36,6 +37,8 @@ export async function simApp(
     settings?: Partial<ScalingSettings>;
     log?: DecisionLog;
     requestTimeoutMs?: number;
+    /** The hub of issue 13 (its routes are absent without it). */
+    hub?: HubDeps;
     /** A real store (SQLite, PostgreSQL) instead of memory. */
     store?: Pick<Store, 'decisions' | 'samples' | 'policyStates'> &
       Partial<Pick<Store, 'ping' | 'description'>>;
@@ -107,6 +110,7 @@ export async function simApp(
     logger: false,
     ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     models: options.models,
+    ...(options.hub ? { hub: options.hub } : {}),
   });
   return {
     app,

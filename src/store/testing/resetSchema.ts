@@ -7,6 +7,9 @@ const TABLES = [
   'decisions',
   'samples',
   'policy_states',
+  'hub_clusters',
+  'hub_agents',
+  'hub_batches',
   'schema_migrations',
 ];
 

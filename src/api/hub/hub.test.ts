@@ -1,0 +1,210 @@
+/**
+ * The hub inside `qpilot serve` with real agents on loopback: registration, the WebSocket and
+ * its fallback to polling, batches counted once, signed actions and queries (AgentCluster), and
+ * the operators' routes. Only the cluster behind each agent is simulated.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { AgentCluster } from '../../cluster/agent/agentCluster.js';
+import { isQpError } from '../../core/errors.js';
+import {
+  eventually,
+  startTestAgent,
+  startTestHub,
+  type TestAgent,
+  type TestHub,
+} from '../testing/hubHarness.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function hubWithCluster(id = 'prod') {
+  const h = await startTestHub();
+  cleanups.push(() => h.close());
+  const res = await h.t.app.inject({
+    method: 'POST',
+    url: '/clusters',
+    payload: { id, name: 'Production' },
+  });
+  expect(res.statusCode).toBe(201);
+  const body = res.json<{ api_key: string; secret_key: string }>();
+  return { h, apiKey: body.api_key, secretKey: body.secret_key };
+}
+
+async function agentOf(
+  h: TestHub,
+  keys: { apiKey: string; secretKey: string },
+  extra: Partial<Parameters<typeof startTestAgent>[0]> = {},
+): Promise<TestAgent> {
+  const a = await startTestAgent({ url: h.url, clusterId: 'prod', ...keys, ...extra });
+  cleanups.push(() => a.kill());
+  return a;
+}
+
+const clusterView = async (h: TestHub) =>
+  (await h.t.app.inject({ method: 'GET', url: '/clusters/prod' })).json<{
+    cluster: {
+      reachable: boolean;
+      agents: { agent_id: string; channel: string; version: string; health: string }[];
+      ingest: { kind: string; batches: number; items: number }[];
+    };
+  }>().cluster;
+
+describe('the hub', () => {
+  it('registers a cluster once, keeps only a digest of its API key, and refuses wrong keys', async () => {
+    const { h, apiKey, secretKey } = await hubWithCluster();
+    expect(apiKey).toMatch(/^[0-9a-f]{64}$/);
+    expect(secretKey).toMatch(/^[0-9a-f]{64}$/);
+    const again = await h.t.app.inject({
+      method: 'POST',
+      url: '/clusters',
+      payload: { id: 'prod' },
+    });
+    expect(again.statusCode).toBe(409);
+    const stored = await h.store.hub.getCluster('prod');
+    expect(stored?.apiKeyHash).not.toContain(apiKey);
+    expect(JSON.stringify(await h.store.sql.all('SELECT * FROM hub_clusters'))).not.toContain(
+      apiKey,
+    );
+    const bad = await fetch(`${h.url}agents/heartbeat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${'0'.repeat(64)}`, 'x-qpilot-cluster': 'prod' },
+      body: '{}',
+    });
+    expect(bad.status).toBe(401);
+    expect(await bad.json()).toMatchObject({ success: false });
+    const badBody = await fetch(`${h.url}agents/heartbeat`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        'x-qpilot-cluster': 'prod',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ v: 1, type: 'heartbeat', id: 'x', agentId: 'a b' }),
+    });
+    expect(badBody.status).toBe(400);
+    expect(((await badBody.json()) as { error: string }).error).toMatch(/^heartbeat: /);
+  });
+
+  it('takes an agent over its WebSocket and lists it with its channel and version', async () => {
+    const { h, ...keys } = await hubWithCluster();
+    await agentOf(h, keys);
+    const view = await eventually('the agent on its socket', async () => {
+      const c = await clusterView(h);
+      return c.agents[0]?.channel === 'websocket' ? c : undefined;
+    });
+    expect(view.reachable).toBe(true);
+    expect(view.agents[0]).toMatchObject({ agent_id: 'agent-1', version: '0.0.0-test' });
+    const list = (await h.t.app.inject({ method: 'GET', url: '/clusters' })).json<{
+      clusters: { id: string }[];
+    }>();
+    expect(list.clusters.map((c) => c.id)).toEqual(['prod']);
+  });
+
+  it('stores each batch once and acknowledges it, whatever the channel', async () => {
+    const { h, ...keys } = await hubWithCluster();
+    const a = await agentOf(h, keys);
+    for (let i = 0; i < 5; i++)
+      await a.outbox.add([{ pod: `web-${i}`, cpuMillicores: i }], {
+        kind: 'pod_metrics',
+        collectedAtMs: 1000 + i,
+      });
+    await eventually('the outbox emptied', () => a.outbox.size === 0);
+    expect(await clusterView(h)).toMatchObject({
+      ingest: [{ kind: 'pod_metrics', batches: 5, items: 5 }],
+    });
+    const batches = (
+      await h.t.app.inject({
+        method: 'GET',
+        url: '/clusters/prod/batches?kind=pod_metrics&limit=2',
+      })
+    ).json<{ batches: { items: unknown[] }[] }>();
+    expect(batches.batches).toHaveLength(2);
+    expect(batches.batches[0]?.items).toEqual([{ pod: 'web-4', cpuMillicores: 4 }]);
+  });
+
+  it('steers the remote cluster through AgentCluster: reads, a signed change, its errors', async () => {
+    const { h, ...keys } = await hubWithCluster();
+    const a = await agentOf(h, keys);
+    await eventually('the socket', () => h.switchboard.state('prod').sockets.length > 0);
+    const remote = new AgentCluster(h.switchboard, 'prod');
+    expect((await remote.getWorkload('default', 'web')).spec?.replicas).toBe(2);
+    expect((await remote.listNodes()).items.map((n) => n.metadata?.name)).toEqual([
+      'remote-1',
+      'remote-2',
+    ]);
+    expect(await remote.scaleWorkload('default', 'web', 4)).toMatchObject({
+      previousReplicas: 2,
+      replicas: 4,
+    });
+    expect((await a.sim.getWorkload('default', 'web')).spec?.replicas).toBe(4);
+    const missing = await remote.getWorkload('default', 'nope').catch((e: unknown) => e);
+    expect(isQpError(missing, 'QP_ERR_NOT_FOUND')).toBe(true);
+  });
+
+  it("sends an operator's action signed, and answers with the agent's result", async () => {
+    const { h, ...keys } = await hubWithCluster();
+    const a = await agentOf(h, keys);
+    await eventually('the socket', () => h.switchboard.state('prod').sockets.length > 0);
+    const res = await h.t.app.inject({
+      method: 'POST',
+      url: '/clusters/prod/actions',
+      payload: { type: 'cordon', node: 'remote-1' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ success: true, outcome: 'succeeded' });
+    expect((await a.sim.getNode('remote-1')).spec?.unschedulable).toBe(true);
+    const bad = await h.t.app.inject({
+      method: 'POST',
+      url: '/clusters/prod/actions',
+      payload: { type: 'scale', namespace: 'default', name: 'web', replicas: -1 },
+    });
+    expect(bad.statusCode).toBe(400);
+    const unknown = await h.t.app.inject({
+      method: 'POST',
+      url: '/clusters/nope/actions',
+      payload: { type: 'cordon', node: 'remote-1' },
+    });
+    expect(unknown.statusCode).toBe(404);
+    const failed = await h.t.app.inject({
+      method: 'POST',
+      url: '/clusters/prod/actions',
+      payload: { type: 'cordon', node: 'no-such-node' },
+    });
+    expect(failed.statusCode).toBe(404);
+    expect(failed.json<{ error: string }>().error).toContain('no-such-node');
+  });
+
+  it('answers 503 when no agent is connected, having sent nothing', async () => {
+    const { h } = await hubWithCluster();
+    const res = await h.t.app.inject({
+      method: 'POST',
+      url: '/clusters/prod/actions',
+      payload: { type: 'cordon', node: 'remote-1' },
+    });
+    expect(res.statusCode).toBe(503);
+    expect(res.json<{ error: string }>().error).toMatch(/no agent .* nothing was sent/);
+  });
+
+  it('reaches an agent that can only poll, and takes its results over HTTP', async () => {
+    const { h, ...keys } = await hubWithCluster();
+    const a = await agentOf(h, keys, { wsUrl: 'ws://127.0.0.1:1/ws', pollIntervalSec: 1 });
+    await eventually('the agent polling', () =>
+      Object.keys(h.switchboard.state('prod').polling).length > 0 ? true : undefined,
+    );
+    const remote = new AgentCluster(h.switchboard, 'prod');
+    expect(await remote.scaleWorkload('default', 'web', 3)).toMatchObject({ replicas: 3 });
+    expect((await a.sim.getWorkload('default', 'web')).spec?.replicas).toBe(3);
+    expect((await clusterView(h)).agents[0]?.channel).toBe('polling');
+  });
+
+  it('marks an agent deregistered when it stops', async () => {
+    const { h, ...keys } = await hubWithCluster();
+    const a = await agentOf(h, keys);
+    await eventually('the socket', () => h.switchboard.state('prod').sockets.length > 0);
+    await a.stop();
+    const view = await clusterView(h);
+    expect(view.agents[0]).toMatchObject({ health: 'deregistered' });
+  });
+});

@@ -1,0 +1,195 @@
+/**
+ * The clusters the hub steers through agents, for operators: `POST /clusters` registers one
+ * and shows its keys once; `GET /clusters` and `GET /clusters/:id` list them with their
+ * agents' last heartbeat, version, health and channel, and what they ingested;
+ * `GET /clusters/:id/batches` shows the newest batches of a kind; `POST /clusters/:id/actions`
+ * sends a signed action to the cluster's agent and answers with its result.
+ */
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { callId, resultError } from '../../cluster/agent/switchboard.js';
+import { type Action, ActionSchema } from '../../core/protocol.js';
+import type { AppDeps } from '../deps.js';
+import type { AgentView, ClusterView } from '../hub/agentHub.js';
+import { errorResponses } from '../schemas.js';
+
+const Open = Type.Object({}, { additionalProperties: true });
+const ClusterId = Type.String({
+  pattern: '^[A-Za-z0-9][-_.A-Za-z0-9]{0,127}$',
+  description: "The cluster's CLUSTER_ID",
+});
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+
+function agentJson(a: AgentView) {
+  const h = a.heartbeat as
+    { components?: Record<string, string>; restarts?: number; rssBytes?: number } | undefined;
+  const components = h?.components ?? {};
+  const healthy =
+    a.deregisteredMs === undefined && Object.values(components).every((c) => c === 'ok');
+  return {
+    agent_id: a.agentId,
+    version: a.version,
+    actions: a.actions,
+    channel: a.channel,
+    registered_at: iso(a.registeredMs),
+    last_seen_at: iso(a.lastSeenMs),
+    last_heartbeat_at: iso(a.lastHeartbeatMs),
+    health: a.deregisteredMs !== undefined ? 'deregistered' : healthy ? 'ok' : 'degraded',
+    components,
+    restarts: h?.restarts ?? 0,
+    rss_bytes: h?.rssBytes ?? null,
+    ...(a.deregisteredMs !== undefined
+      ? { deregistered_at: iso(a.deregisteredMs), deregister_reason: a.deregisterReason ?? '' }
+      : {}),
+  };
+}
+
+function clusterJson(c: ClusterView) {
+  return {
+    id: c.id,
+    name: c.name,
+    created_at: iso(c.createdMs),
+    reachable: c.reachable,
+    agents: c.agents.map(agentJson),
+    ingest: c.ingest.map((t) => ({
+      kind: t.kind,
+      batches: t.batches,
+      items: t.items,
+      last_collected_at: iso(t.lastCollectedMs),
+    })),
+  };
+}
+
+/** An action as an operator sends it: the protocol's, without its id (the hub gives one). */
+const ActionBody = Type.Union(
+  ActionSchema.anyOf.map((s) => Type.Omit(s, ['id'], { additionalProperties: false })),
+);
+
+export function clusterRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const hub = deps.hub;
+  if (!hub) return;
+
+  app.post(
+    '/clusters',
+    {
+      schema: {
+        summary: "Register a cluster; its agent's API key and secret key are shown once",
+        tags: ['hub'],
+        body: Type.Object(
+          { id: ClusterId, name: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })) },
+          { additionalProperties: false },
+        ),
+        response: { 201: Open, 409: errorResponses[400], ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { id, name } = request.body as { id: string; name?: string };
+      const made = await hub.hub.createCluster(id, name ?? id);
+      request.log.info({ cluster: id }, 'cluster registered');
+      return reply.code(201).send({
+        success: true,
+        cluster: { id, name: made.cluster.name, created_at: iso(made.cluster.createdMs) },
+        // Shown once: the hub keeps only a digest of the API key.
+        api_key: made.apiKey,
+        secret_key: made.secretKey,
+        agent_env: { CLUSTER_ID: id, API_KEY: made.apiKey, SECRET_KEY: made.secretKey },
+      });
+    },
+  );
+
+  app.get(
+    '/clusters',
+    {
+      schema: {
+        summary: 'Clusters and their agents: last heartbeat, version, health and channel',
+        tags: ['hub'],
+        response: { 200: Open, ...errorResponses },
+      },
+    },
+    async () => ({ success: true, clusters: (await hub.hub.clusters()).map(clusterJson) }),
+  );
+
+  app.get(
+    '/clusters/:id',
+    {
+      schema: {
+        summary: 'One cluster, its agents and what they ingested',
+        tags: ['hub'],
+        params: Type.Object({ id: ClusterId }),
+        response: { 200: Open, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      return { success: true, cluster: clusterJson(await hub.hub.cluster(id)) };
+    },
+  );
+
+  app.get(
+    '/clusters/:id/batches',
+    {
+      schema: {
+        summary: 'The newest batches an agent sent of one kind',
+        tags: ['hub'],
+        params: Type.Object({ id: ClusterId }),
+        querystring: Type.Object({
+          kind: Type.Union(
+            ['pod_metrics', 'node_metrics', 'nodes', 'events'].map((k) => Type.Literal(k)),
+          ),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
+        }),
+        response: { 200: Open, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      const { kind, limit } = request.query as { kind: string; limit?: number };
+      await hub.hub.cluster(id);
+      const batches = await hub.store.batches(id, kind, limit ?? 10);
+      return {
+        success: true,
+        batches: batches.map((b) => ({
+          idempotency_key: b.idempotencyKey,
+          agent_id: b.agentId,
+          seq: b.seq,
+          collected_at: iso(b.collectedAtMs),
+          received_at: iso(b.receivedMs),
+          items: b.items,
+        })),
+      };
+    },
+  );
+
+  app.post(
+    '/clusters/:id/actions',
+    {
+      schema: {
+        summary: "Send a signed action to the cluster's agent and wait for its result",
+        tags: ['hub'],
+        params: Type.Object({ id: ClusterId }),
+        body: ActionBody,
+        response: { 200: Open, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      await hub.hub.cluster(id);
+      const action = { ...(request.body as object), id: callId() } as Action;
+      request.log.info(
+        { cluster: id, action: action.type, id: action.id },
+        'sending an action to an agent',
+      );
+      const timeoutMs = 60_000 + (action.type === 'drain' ? action.timeoutSec * 1000 : 0);
+      const result = await hub.switchboard.call(id, { kind: 'action', action }, timeoutMs);
+      if (result.outcome !== 'succeeded') throw resultError(id, result);
+      return {
+        success: true,
+        action,
+        outcome: result.outcome,
+        message: result.message,
+        finished_at: iso(result.finishedAtMs),
+        ...(result.value !== undefined ? { result: result.value } : {}),
+      };
+    },
+  );
+}
