@@ -311,6 +311,10 @@ export class HubConnection implements AgentLink, Component {
         if (m.idempotencyKey) {
           this.inFlight.delete(m.idempotencyKey);
           await this.deps.outbox.ack(m.idempotencyKey);
+          // A window of batches in flight: each ack lets the next one leave, so a backlog
+          // drains at the speed of the link, not of the once-a-second flush.
+          const ws = this.socket;
+          if (ws?.readyState === WebSocket.OPEN) await this.flushSocket(ws);
         }
         return undefined;
       case 'config':

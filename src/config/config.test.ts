@@ -64,7 +64,7 @@ describe('loadConfig', () => {
       cluster: 'auto',
     });
     expect(() => loadConfig({ QPILOT_CLUSTER: 'gke' })).toThrow(
-      'QPILOT_CLUSTER must be one of auto, sim, kube, got "gke"',
+      'QPILOT_CLUSTER must be one of auto, sim, kube, agent, got "gke"',
     );
     expect(() => loadConfig({ PROMETHEUS_URL: 'ftp://x' })).toThrow(
       /PROMETHEUS_URL must be an http\(s\) URL/,
@@ -152,5 +152,24 @@ describe('loadConfig', () => {
     }
     expect(message).toContain('QPILOT_API_TOKEN must be at least 16 characters');
     expect(message).not.toContain('short-secret');
+  });
+});
+
+describe('the hub settings', () => {
+  it('steers through an agent only when told which cluster', () => {
+    expect(() => loadConfig({ QPILOT_CLUSTER: 'agent' })).toThrow(
+      /QPILOT_CLUSTER "agent" needs the cluster to steer: set QPILOT_AGENT_CLUSTER/,
+    );
+    expect(loadConfig({ QPILOT_CLUSTER: 'agent', QPILOT_AGENT_CLUSTER: 'prod-eu' })).toMatchObject({
+      cluster: 'agent',
+      agentCluster: 'prod-eu',
+    });
+    expect(() => loadConfig({ QPILOT_AGENT_CLUSTER: 'has space' })).toThrow(
+      /QPILOT_AGENT_CLUSTER must be a cluster id/,
+    );
+    expect(loadConfig({}).ingestRetentionHours).toBe(24);
+    expect(() => loadConfig({ QPILOT_INGEST_RETENTION_HOURS: '0' })).toThrow(
+      /QPILOT_INGEST_RETENTION_HOURS/,
+    );
   });
 });

@@ -177,3 +177,67 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/**
+ * A TCP proxy on loopback in front of the hub, which can cut every connection through it at
+ * once (a flaky network between an agent and its hub), or refuse new ones.
+ */
+export interface CuttingProxy {
+  url: string;
+  /** Destroys every open connection; how many there were. */
+  cut(): number;
+  /** While down, new connections are dropped at once. */
+  down: boolean;
+  close(): Promise<void>;
+}
+
+export async function cuttingProxy(targetPort: number): Promise<CuttingProxy> {
+  const { createServer, connect } = await import('node:net');
+  const pairs = new Set<{ a: import('node:net').Socket; b: import('node:net').Socket }>();
+  const state = { down: false };
+  const server = createServer((a) => {
+    if (state.down) {
+      a.destroy();
+      return;
+    }
+    const b = connect(targetPort, '127.0.0.1');
+    const pair = { a, b };
+    pairs.add(pair);
+    const end = () => {
+      pairs.delete(pair);
+      a.destroy();
+      b.destroy();
+    };
+    a.on('error', end).on('close', end);
+    b.on('error', end).on('close', end);
+    a.pipe(b);
+    b.pipe(a);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    get down() {
+      return state.down;
+    },
+    set down(v: boolean) {
+      state.down = v;
+    },
+    cut: () => {
+      const n = pairs.size;
+      for (const p of [...pairs]) {
+        p.a.destroy();
+        p.b.destroy();
+      }
+      pairs.clear();
+      return n;
+    },
+    close: async () => {
+      for (const p of pairs) {
+        p.a.destroy();
+        p.b.destroy();
+      }
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
