@@ -5,6 +5,7 @@
  * the agent is simulated; every byte between agent and hub crosses a real socket.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Item } from '../../agent/collector.js';
@@ -192,8 +193,7 @@ export interface CuttingProxy {
 }
 
 export async function cuttingProxy(targetPort: number): Promise<CuttingProxy> {
-  const { createServer, connect } = await import('node:net');
-  const pairs = new Set<{ a: import('node:net').Socket; b: import('node:net').Socket }>();
+  const pairs = new Set<{ a: Socket; b: Socket }>();
   const state = { down: false };
   const server = createServer((a) => {
     if (state.down) {
