@@ -13,6 +13,7 @@ import { HubConnection } from '../../agent/connection.js';
 import { ActionExecutor } from '../../agent/executor.js';
 import { Outbox } from '../../agent/outbox.js';
 import { Switchboard } from '../../cluster/agent/switchboard.js';
+import type { ClusterClient } from '../../cluster/clusterClient.js';
 import { SimCluster } from '../../cluster/sim/simCluster.js';
 import { RealClock } from '../../core/clock.js';
 import { Rng } from '../../core/rng.js';
@@ -99,6 +100,8 @@ export async function startTestAgent(options: {
   agentId?: string;
   outboxDir?: string;
   sim?: SimCluster;
+  /** A real cluster behind the agent instead of the simulated one. */
+  cluster?: ClusterClient;
   firstBackoffMs?: number;
   resendAfterMs?: number;
   pollIntervalSec?: number;
@@ -110,7 +113,7 @@ export async function startTestAgent(options: {
   );
   const logs: string[] = [];
   const executor = new ActionExecutor({
-    cluster: sim,
+    cluster: options.cluster ?? sim,
     clock,
     secretKey: options.secretKey,
     log: (level, m) => logs.push(`${level} ${m}`),
