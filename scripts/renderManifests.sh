@@ -35,7 +35,7 @@ agent() {
   header "seed 003's agent" qpilot-agent.yaml
   template qpilot --set server.enabled=false --set agent.enabled=true \
     --set agent.clusterId=YOUR_CLUSTER_ID --set agent.backend.url=https://qpilot.example.com \
-    --set agent.backend.wsUrl=wss://qpilot.example.com/agents/ws
+    --set agent.backend.wsUrl=wss://qpilot.example.com/ws
 }
 case "${1:-}" in
   --stdout) server ;;

@@ -6,6 +6,7 @@
  * answer on PORT (8080). At SIGTERM it deregisters and stops its components.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import type { Item } from '../agent/collector.js';
@@ -42,14 +43,18 @@ export async function startAgent(
   options: AgentOptions,
   io: { cwd: string; env: Record<string, string | undefined> },
 ): Promise<RunningAgent> {
-  const config = loadAgentConfig(io.env, () => `agent-${randomUUID().slice(0, 8)}`);
+  const dataDir = resolve(io.cwd, options.dataDir);
+  const config = loadAgentConfig(io.env, () => keptAgentId(dataDir));
   const logger = pino({
     level: options.logLevel ?? 'info',
     base: { service: 'qpilot-agent', cluster: config.clusterId, agent: config.agentId },
     redact: ['apiKey', 'secretKey'],
   });
   const log = (component: string) => (message: string) => logger.info({ component }, message);
-  if (config.generatedAgentId) log('main')(`AGENT_ID is not set: this agent is ${config.agentId}`);
+  if (config.generatedAgentId)
+    log('main')(
+      `AGENT_ID is not set: this agent is ${config.agentId} (kept in ${join(dataDir, 'agent-id')} across restarts)`,
+    );
   const clock = new RealClock();
   const loaded = loadKubeConfig({
     inCluster: 'auto',
@@ -77,11 +82,12 @@ export async function startAgent(
         'the event watch broke; it is retried',
       ),
   });
-  const outbox = await Outbox.open<Item>(join(resolve(io.cwd, options.dataDir), 'outbox'));
+  const outbox = await Outbox.open<Item>(join(dataDir, 'outbox'));
   const executor = new ActionExecutor({
     cluster,
     clock,
     secretKey: config.secretKey,
+    enabled: config.actions,
     log: (level, message) => logger[level]({ component: 'actuator' }, message),
   });
   const link = new HubConnection({
@@ -148,4 +154,26 @@ export async function startAgent(
       logger.info({ component: 'main' }, 'Agent stopped');
     },
   };
+}
+
+/**
+ * A generated AGENT_ID, kept in the data directory so that a restarted agent (the same pod, or
+ * one with the same volume) is the same agent to its hub; a new one the first time.
+ */
+export function keptAgentId(dataDir: string): string {
+  const file = join(dataDir, 'agent-id');
+  try {
+    const kept = readFileSync(file, 'utf8').trim();
+    if (/^[A-Za-z0-9][-_.A-Za-z0-9]{0,126}[A-Za-z0-9]$/.test(kept)) return kept;
+  } catch {
+    // None yet.
+  }
+  const id = `agent-${randomUUID().slice(0, 8)}`;
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, `${id}\n`);
+  } catch {
+    // A read-only data directory: the id lasts as long as the process.
+  }
+  return id;
 }

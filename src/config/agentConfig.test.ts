@@ -78,4 +78,15 @@ describe('loadAgentConfig (seed 003)', () => {
     expect(message).not.toContain(short);
     expect(() => load({ ...env, CLUSTER_ID: 'no spaces' })).toThrow(/CLUSTER_ID must be/);
   });
+  it('takes the actions to carry out from AGENT_ACTIONS, every one by default', () => {
+    const all = loadAgentConfig(env, () => 'x').actions;
+    expect(all).toContain('scale');
+    expect(all).toContain('record_event');
+    expect(
+      loadAgentConfig({ ...env, AGENT_ACTIONS: 'scale, evict,scale' }, () => 'x').actions,
+    ).toEqual(['scale', 'evict']);
+    expect(() => loadAgentConfig({ ...env, AGENT_ACTIONS: 'scale,reboot' }, () => 'x')).toThrow(
+      /AGENT_ACTIONS names "reboot", which is not an action/,
+    );
+  });
 });

@@ -5,6 +5,7 @@
  * over TLS (https, wss) unless it is on this machine's loopback.
  */
 import { invalidArgument } from '../core/errors.js';
+import { ACTION_TYPES, type ActionType } from '../core/protocol.js';
 
 export interface AgentConfig {
   backendUrl: URL;
@@ -17,6 +18,8 @@ export interface AgentConfig {
   /** Generated at start when absent (`generated` says so). */
   agentId: string;
   generatedAgentId: boolean;
+  /** AGENT_ACTIONS: the actions this agent carries out (every one when absent); its RBAC may grant no more. */
+  actions: ActionType[];
   collectionIntervalSec: number;
   actionPollIntervalSec: number;
   batchSize: number;
@@ -122,5 +125,20 @@ export function loadAgentConfig(
       3_600,
     ),
     batchSize: integer(env, 'BATCH_SIZE', AGENT_DEFAULTS.batchSize, 1, 10_000),
+    actions: actions(env.AGENT_ACTIONS),
   };
+}
+
+function actions(text: string | undefined): ActionType[] {
+  if (!text?.trim()) return [...ACTION_TYPES];
+  const names = text
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  for (const n of names)
+    if (!(ACTION_TYPES as readonly string[]).includes(n))
+      throw invalidArgument(
+        `AGENT_ACTIONS names "${n}", which is not an action (${ACTION_TYPES.join(', ')})`,
+      );
+  return [...new Set(names)] as ActionType[];
 }

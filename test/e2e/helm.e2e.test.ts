@@ -133,6 +133,47 @@ describe('the Helm chart', () => {
     );
   });
 
+  it("narrows the agent's ClusterRole to the actions it takes", () => {
+    const agentWith = (actions: string) =>
+      loadAllYaml(
+        template([
+          '--set',
+          'server.enabled=false',
+          '--set',
+          'agent.enabled=true',
+          '--set',
+          'agent.clusterId=c1',
+          '--set',
+          'agent.backend.url=https://hub.example.com',
+          '--set',
+          'agent.backend.wsUrl=wss://hub.example.com/ws',
+          '--set',
+          `agent.actions={${actions}}`,
+        ]),
+      ) as (Obj & { rules?: { resources: string[]; verbs: string[] }[] })[];
+    const grants = (objs: ReturnType<typeof agentWith>) =>
+      objs
+        .find((o) => o.kind === 'ClusterRole')!
+        .rules!.filter((r) => r.verbs.some((v) => !['get', 'list', 'watch'].includes(v)))
+        .map((r) => `${r.resources.join('+')}:${r.verbs.filter((v) => v !== 'get').join('+')}`);
+    expect(grants(agentWith('scale'))).toEqual(['deployments/scale:patch']);
+    expect(grants(agentWith('cordon,uncordon'))).toEqual(['nodes:patch']);
+    expect(grants(agentWith('delete_pod'))).toEqual(['pods:delete']);
+    const env = JSON.stringify(agentWith('scale,evict'));
+    expect(env).toContain('"name":"AGENT_ACTIONS","value":"scale,evict"');
+    const refused = helm([
+      'template',
+      'x',
+      CHART,
+      '--kube-version',
+      '1.35.0',
+      '--set',
+      'agent.actions={reboot}',
+    ]);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/agent\.actions|actions\/0/);
+  });
+
   it('passes the API server’s dry run, with every option on', () => {
     const plain = kubectl(['apply', '--server-side', '--dry-run=server', '-f', MANIFESTS]);
     expect(errorsOf(plain.stderr)).toEqual([]);
