@@ -6,42 +6,13 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import { KubeCluster } from '../src/cluster/kube/kubeCluster.js';
 import { buildNodeReport } from '../src/cluster/nodeReport.js';
 import { RealClock } from '../src/core/clock.js';
-import { BENCH_DIR, emit, median } from './lib.js';
+import { benchCluster as cluster, bulkPods, emit, median } from './lib.js';
 
-const ROOT = join(BENCH_DIR, '..');
 const PODS = 5000;
-const env = {
-  ...process.env,
-  QPILOT_E2E_WORKDIR: '/tmp/qpilot-bench',
-  QPILOT_E2E_CLUSTER: 'qpilot-bench',
-  QPILOT_E2E_DISABLE_QPS_LIMITS: '1',
-};
-
-function cluster(args: string[]): string {
-  const r = spawnSync('bash', [join(ROOT, 'test', 'e2e', 'cluster.sh'), ...args], {
-    env,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  if (r.status !== 0) throw new Error(`cluster.sh ${args.join(' ')} failed`);
-  return r.stdout.trim().split('\n').pop() ?? '';
-}
-
-async function until(
-  what: string,
-  probe: () => Promise<boolean>,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await probe())) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2000));
-  }
-}
 
 export async function kubeList(rounds = 5): Promise<void> {
   const e2e = JSON.parse(readFileSync(cluster(['up', '50']), 'utf8')) as {
@@ -51,43 +22,7 @@ export async function kubeList(rounds = 5): Promise<void> {
   try {
     const kc = new KubeConfig();
     kc.loadFromFile(e2e.kubeconfig);
-    const apps = kc.makeApiClient(AppsV1Api);
-    const core = kc.makeApiClient(CoreV1Api);
-    for (let i = 0; i < 10; i++) {
-      await apps.createNamespacedDeployment({
-        namespace: 'default',
-        body: {
-          metadata: { name: `bulk-${i}` },
-          spec: {
-            replicas: PODS / 10,
-            selector: { matchLabels: { app: `bulk-${i}` } },
-            template: {
-              metadata: { labels: { app: `bulk-${i}` } },
-              spec: {
-                containers: [
-                  {
-                    name: 'app',
-                    image: 'registry.example/app:1',
-                    resources: { requests: { cpu: '1m', memory: '1Mi' }, limits: { cpu: '2m' } },
-                  },
-                ],
-              },
-            },
-          },
-        },
-      });
-    }
-    await until(
-      `${PODS} running pods`,
-      async () =>
-        (
-          await core.listNamespacedPod({
-            namespace: 'default',
-            fieldSelector: 'status.phase=Running',
-          })
-        ).items.length >= PODS,
-      900_000,
-    );
+    await bulkPods(kc, PODS);
 
     const kube = new KubeCluster(kc, new RealClock());
     const kubectl = () => {

@@ -1,9 +1,10 @@
 /** Shared helpers for benchmarks: JSON-line output, statistics, child-process servers. */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 
@@ -136,4 +137,80 @@ export async function compareServers(
     await app.stop();
     await bare.stop();
   }
+}
+
+const ROOT = join(BENCH_DIR, '..');
+const BENCH_CLUSTER_ENV = {
+  ...process.env,
+  QPILOT_E2E_WORKDIR: '/tmp/qpilot-bench',
+  QPILOT_E2E_CLUSTER: 'qpilot-bench',
+  QPILOT_E2E_DISABLE_QPS_LIMITS: '1',
+};
+
+/**
+ * `test/e2e/cluster.sh ARGS` for a benchmark's own control plane (its own workdir and name, no
+ * client rate limits); the last line it prints (`up`: the env file).
+ */
+export function benchCluster(args: string[]): string {
+  const r = spawnSync('bash', [join(ROOT, 'test', 'e2e', 'cluster.sh'), ...args], {
+    env: BENCH_CLUSTER_ENV,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (r.status !== 0) throw new Error(`cluster.sh ${args.join(' ')} failed`);
+  return r.stdout.trim().split('\n').pop() ?? '';
+}
+
+/** Polls `probe` every 2 s until it holds, or fails after `timeoutMs`. */
+export async function until(
+  what: string,
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await probe())) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+/** `pods` tiny pods in ten Deployments `bulk-0…9` of `default`; resolves once all run. */
+export async function bulkPods(kc: KubeConfig, pods: number): Promise<void> {
+  const apps = kc.makeApiClient(AppsV1Api);
+  const core = kc.makeApiClient(CoreV1Api);
+  for (let i = 0; i < 10; i++) {
+    await apps.createNamespacedDeployment({
+      namespace: 'default',
+      body: {
+        metadata: { name: `bulk-${i}` },
+        spec: {
+          replicas: pods / 10,
+          selector: { matchLabels: { app: `bulk-${i}` } },
+          template: {
+            metadata: { labels: { app: `bulk-${i}` } },
+            spec: {
+              containers: [
+                {
+                  name: 'app',
+                  image: 'registry.example/app:1',
+                  resources: { requests: { cpu: '1m', memory: '1Mi' }, limits: { cpu: '2m' } },
+                },
+              ],
+            },
+          },
+        },
+      },
+    });
+  }
+  await until(
+    `${pods} running pods`,
+    async () =>
+      (
+        await core.listNamespacedPod({
+          namespace: 'default',
+          fieldSelector: 'status.phase=Running',
+        })
+      ).items.length >= pods,
+    900_000,
+  );
 }

@@ -2,7 +2,9 @@
  * `npm run bench [-- name...]`: runs the benchmarks (all by default), each printing JSON
  * lines of figures. Compare figures within one run: these machines are noisy.
  */
+import { agentBench } from './agent.js';
 import { decisions } from './decisions.js';
+import { hubIngest } from './hubIngest.js';
 import { decisionsApi } from './decisionsApi.js';
 import { evalSpeed } from './evalSpeed.js';
 import { healthUnderStatistics } from './healthUnderStatistics.js';
@@ -21,6 +23,9 @@ const benches: Record<string, () => Promise<void>> = {
   healthUnderStatistics: () => healthUnderStatistics(),
   // Builds the e2e control plane the first time (minutes), then starts a 50-node cluster.
   kubeList: () => kubeList(),
+  hubIngest: () => hubIngest(),
+  // A 50-node control plane with 5,000 pods, `qpilot serve` as the hub and `qpilot agent`.
+  agent: () => agentBench(),
 };
 
 const wanted = process.argv.slice(2);
