@@ -93,16 +93,16 @@ export async function startServer(
     timeoutMs: config.storeTimeoutMs,
   });
   logger.info({ store: store.description }, `decisions are kept in ${store.description}`);
+  const metrics = new ServiceMetrics();
   const hub = new AgentHub({
     store: store.hub,
     switchboard,
     clock: hubClock,
-    events: hubEvents(logger),
+    events: hubEvents(logger, metrics),
   });
   late.hub = hub;
   await hub.load();
   const log = store.decisions;
-  const metrics = new ServiceMetrics();
   const elector = leaderElection(config, { clock, kubeConfig, inCluster, logger, metrics });
   const watches = kubeConfig ? startWatches(config, kubeConfig, logger, clock) : undefined;
   const autopilots = watches
@@ -185,11 +185,13 @@ export async function startServer(
       hub,
       switchboard,
       store: store.hub,
-      onSocket: (clusterId, agentId, open) =>
+      onSocket: (clusterId, agentId, open) => {
+        metrics.hubSockets.inc(open ? 1 : -1);
         logger.info(
           { cluster: clusterId, agent: agentId },
           open ? 'an agent connected its WebSocket' : 'an agent WebSocket closed',
-        ),
+        );
+      },
     },
   });
   const ingestPruner = setInterval(() => {
@@ -316,17 +318,20 @@ function leaderElection(
 }
 
 /** What the hub tells the log: agents coming and going, duplicates, results nobody awaits. */
-function hubEvents(logger: Logger): HubEvents {
+function hubEvents(logger: Logger, metrics: ServiceMetrics): HubEvents {
   return {
     registered: (cluster, agent, version) =>
       logger.info({ cluster, agent, version }, `agent ${agent} of cluster ${cluster} registered`),
     deregistered: (cluster, agent, reason) =>
       logger.info({ cluster, agent, reason }, `agent ${agent} of cluster ${cluster} deregistered`),
-    ingested: (cluster, kind, items, duplicate) =>
+    ingested: (cluster, kind, items, duplicate) => {
+      metrics.hubBatches.inc({ kind, duplicate: String(duplicate) });
+      if (!duplicate) metrics.hubItems.inc({ kind }, items);
       logger[duplicate ? 'info' : 'debug'](
         { cluster, kind, items, duplicate },
         duplicate ? 'a batch arrived again; it was counted once' : 'batch ingested',
-      ),
+      );
+    },
     unexpectedResult: (cluster, actionId, outcome, message) =>
       logger.warn(
         { cluster, actionId, outcome, message },

@@ -75,6 +75,25 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  /** The hub's agents (issue 13): sockets open, batches ingested (and sent again). */
+  readonly hubSockets = new Gauge({
+    name: 'qpilot_hub_agent_sockets',
+    help: "Agents' WebSockets open to this hub",
+    registers: [this.registry],
+  });
+  readonly hubBatches = new Counter({
+    name: 'qpilot_hub_batches_total',
+    help: 'Batches agents sent, by kind; duplicate="true" for one stored already (counted once)',
+    labelNames: ['kind', 'duplicate'] as const,
+    registers: [this.registry],
+  });
+  readonly hubItems = new Counter({
+    name: 'qpilot_hub_items_total',
+    help: 'Items in the batches stored, by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true)
       collectDefaultMetrics({ register: this.registry, prefix: 'qpilot_' });

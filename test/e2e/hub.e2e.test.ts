@@ -196,6 +196,11 @@ describe('qpilot serve as the hub of qpilot agent', () => {
       [];
     expect(items.map((n) => n.node).sort()).toEqual(nodeNames().sort());
     expect(items.every((n) => n.cpuAllocatable)).toBe(true);
+    const metrics = await (
+      await fetch(`${serve.url.replace('localhost', '127.0.0.1')}/metrics`)
+    ).text();
+    expect(metrics).toMatch(/^qpilot_hub_agent_sockets 1$/m);
+    expect(metrics).toMatch(/^qpilot_hub_items_total\{kind="pod_metrics"\} [1-9]/m);
   });
 
   it('carries out a signed scale action, and the API server sees it', async () => {

@@ -122,6 +122,13 @@ describe('the hub', () => {
     ).json<{ batches: { items: unknown[] }[] }>();
     expect(batches.batches).toHaveLength(2);
     expect(batches.batches[0]?.items).toEqual([{ pod: 'web-4', cpuMillicores: 4 }]);
+    const badKind = await h.t.app.inject({
+      method: 'GET',
+      url: '/clusters/prod/batches?kind=logs',
+    });
+    expect(badKind.statusCode).toBe(400);
+    expect(badKind.json<{ error: string }>().error).toMatch(/"kind".*one of pod_metrics/);
+    expect((await h.t.app.inject({ method: 'GET', url: '/clusters/nope' })).statusCode).toBe(404);
   });
 
   it('steers the remote cluster through AgentCluster: reads, a signed change, its errors', async () => {

@@ -133,9 +133,7 @@ export function clusterRoutes(app: FastifyInstance, deps: AppDeps): void {
         tags: ['hub'],
         params: Type.Object({ id: ClusterId }),
         querystring: Type.Object({
-          kind: Type.Union(
-            ['pod_metrics', 'node_metrics', 'nodes', 'events'].map((k) => Type.Literal(k)),
-          ),
+          kind: Type.Enum(['pod_metrics', 'node_metrics', 'nodes', 'events']),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
         }),
         response: { 200: Open, ...errorResponses },
