@@ -1,7 +1,7 @@
 /**
  * `qpilot agent` on a cluster of 50 kwok nodes, idle and then with 5,000 pods, collecting every
  * 5 s for a hub (`qpilot serve`) on loopback: its resident memory (target ≤ 100 MB with 5,000
- * pods), read from /proc; then the latency of a signed scale action hub → agent → API server →
+ * pods), read from /proc, as node runs it by default and with the flags the chart gives it; then the latency of a signed scale action hub → agent → API server →
  * result over the WebSocket (target ≤ 1 s), beside the same action while the agent can only
  * poll (ACTION_POLL_INTERVAL 10, as CAST AI's agent polls every 5-15 s). Both processes run
  * the build (`npm run build`), as in the image.
@@ -23,8 +23,8 @@ interface Proc {
   output: () => string;
 }
 
-function start(args: string[], env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [MAIN, ...args, '--port', '0'], {
+function start(args: string[], env: Record<string, string>, nodeFlags: string[] = []): Proc {
+  const child = spawn(process.execPath, [...nodeFlags, MAIN, ...args, '--port', '0'], {
     cwd: ROOT,
     env: { ...process.env, QPILOT_DATA_DIR: mkdtempSync(join(tmpdir(), 'qpilot-bench-')), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -53,16 +53,23 @@ function rssMb(pid: number): number {
   return Number(m?.[1] ?? 0) / 1024;
 }
 
-/** RSS every half second for `ms`: the median and the peak. */
-async function sampleRss(pid: number, ms: number): Promise<{ median: number; peak: number }> {
-  const samples: number[] = [];
+/** RSS of each process every half second for `ms`: the median and the peak of each. */
+async function sampleRss(pids: number[], ms: number): Promise<{ median: number; peak: number }[]> {
+  const samples: number[][] = pids.map(() => []);
   const end = performance.now() + ms;
   while (performance.now() < end) {
-    samples.push(rssMb(pid));
+    pids.forEach((pid, i) => samples[i]!.push(rssMb(pid)));
     await new Promise((r) => setTimeout(r, 500));
   }
-  return { median: median(samples), peak: Math.max(...samples) };
+  return samples.map((s) => ({ median: median(s), peak: Math.max(...s) }));
 }
+
+/** The agent as node runs it by default, and with the V8 flags the chart gives it. */
+const VARIANTS: { name: string; flags: string[] }[] = [
+  { name: 'default', flags: [] },
+  { name: 'chart', flags: ['--max-semi-space-size=1'] },
+  { name: 'lite', flags: ['--max-semi-space-size=1', '--lite-mode'] },
+];
 
 async function json(url: string, init?: RequestInit): Promise<Record<string, unknown>> {
   const res = await fetch(url, init);
@@ -94,12 +101,12 @@ async function timeActions(hub: string, n: number): Promise<number[]> {
 export async function agentBench(): Promise<void> {
   const built = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
   if (built.status !== 0) throw new Error('npm run build failed');
-  const e2e = JSON.parse(readFileSync(benchCluster(['up', '50']), 'utf8')) as {
-    kubeconfig: string;
-  };
   let hub: Proc | undefined;
-  let agent: Proc | undefined;
+  const agents: Proc[] = [];
   try {
+    const e2e = JSON.parse(readFileSync(benchCluster(['up', '50']), 'utf8')) as {
+      kubeconfig: string;
+    };
     const kc = new KubeConfig();
     kc.loadFromFile(e2e.kubeconfig);
     await kc.makeApiClient(AppsV1Api).createNamespacedDeployment({
@@ -118,31 +125,43 @@ export async function agentBench(): Promise<void> {
     });
     hub = start(['serve', '--cluster', 'sim', '--auto-scale-enabled', 'false'], {});
     const hubUrl = await hub.url;
-    const made = await json(`${hubUrl}/clusters`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ id: 'bench' }),
-    });
-    const agentEnv = (extra: Record<string, string>) => ({
+    const register = (id: string) =>
+      json(`${hubUrl}/clusters`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ id }),
+      });
+    const agentEnv = (
+      id: string,
+      made: Record<string, unknown>,
+      extra: Record<string, string> = {},
+    ) => ({
       BACKEND_URL: `${hubUrl}/`,
       BACKEND_WS_URL: `${hubUrl.replace('http', 'ws')}/ws`,
       API_KEY: made.api_key as string,
       SECRET_KEY: made.secret_key as string,
-      CLUSTER_ID: 'bench',
-      AGENT_ID: 'bench-agent',
+      CLUSTER_ID: id,
+      AGENT_ID: `${id}-agent`,
       COLLECTION_INTERVAL: '5',
       ...extra,
     });
-    agent = start(['agent', '--kubeconfig', e2e.kubeconfig], agentEnv({}));
-    await agent.url;
-    const channel = async () => {
-      const c = (await json(`${hubUrl}/clusters/bench`)).cluster as {
+    const keys: Record<string, Record<string, unknown>> = {};
+    for (const v of VARIANTS) {
+      const id = v.name === 'default' ? 'bench' : `bench-${v.name}`;
+      keys[id] = await register(id);
+      const p = start(['agent', '--kubeconfig', e2e.kubeconfig], agentEnv(id, keys[id]), v.flags);
+      agents.push(p);
+      await p.url;
+    }
+    const channel = async (id = 'bench') => {
+      const c = (await json(`${hubUrl}/clusters/${id}`)).cluster as {
         agents: { channel: string }[];
       };
       return c.agents[0]?.channel;
     };
     await until('the agent on its socket', async () => (await channel()) === 'websocket', 60_000);
-    const idle = await sampleRss(agent.child.pid!, 30_000);
+    const pids = agents.map((a) => a.child.pid!);
+    const idle = await sampleRss(pids, 30_000);
 
     await bulkPods(kc, PODS);
     const podItems = async () => {
@@ -152,17 +171,21 @@ export async function agentBench(): Promise<void> {
       return c.ingest.find((t) => t.kind === 'pod_metrics')?.items ?? 0;
     };
     const before = await podItems();
-    const loaded = await sampleRss(agent.child.pid!, 60_000);
+    const loaded = await sampleRss(pids, 60_000);
     const itemsPerRound = ((await podItems()) - before) / 12;
 
     await timeActions(hubUrl, 2);
     const socketMs = await timeActions(hubUrl, 20);
 
-    await stop(agent);
-    agent = start(
+    for (const a of agents.splice(0)) await stop(a);
+    const poller = start(
       ['agent', '--kubeconfig', e2e.kubeconfig],
-      agentEnv({ BACKEND_WS_URL: 'ws://127.0.0.1:1/ws', ACTION_POLL_INTERVAL: '10' }),
+      agentEnv('bench', keys.bench!, {
+        BACKEND_WS_URL: 'ws://127.0.0.1:1/ws',
+        ACTION_POLL_INTERVAL: '10',
+      }),
     );
+    agents.push(poller);
     await until('the agent polling', async () => (await channel()) === 'polling', 60_000);
     const pollingMs = await timeActions(hubUrl, 5);
 
@@ -171,9 +194,14 @@ export async function agentBench(): Promise<void> {
       nodes: 50,
       pods: PODS,
       collectionIntervalSec: 5,
-      idleRssMb: Math.round(idle.median),
-      rssMb: Math.round(loaded.median),
-      peakRssMb: Math.round(loaded.peak),
+      ...Object.fromEntries(
+        VARIANTS.flatMap((v, i) => [
+          [`${v.name}IdleRssMb`, Math.round(idle[i]!.median)],
+          [`${v.name}RssMb`, Math.round(loaded[i]!.median)],
+          [`${v.name}PeakRssMb`, Math.round(loaded[i]!.peak)],
+        ]),
+      ),
+      chartFlags: VARIANTS[1]!.flags.join(' '),
       targetRssMb: 100,
       podItemsPerCollection: Math.round(itemsPerRound),
       socketActionMsP50: Math.round(median(socketMs)),
@@ -183,7 +211,7 @@ export async function agentBench(): Promise<void> {
       targetActionMs: 1000,
     });
   } finally {
-    await stop(agent);
+    for (const a of agents) await stop(a);
     await stop(hub);
     benchCluster(['down']);
   }

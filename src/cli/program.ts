@@ -1,15 +1,17 @@
-/** The `qpilot` command line (commander), built per call so that tests can run it in-process. */
-import { type RunningAgent, startAgent } from './agent.js';
+/**
+ * The `qpilot` command line (commander), built per call so that tests can run it in-process.
+ * Each command's modules are imported when it runs, so that the agent never loads the server,
+ * the policies or TensorFlow.js (its memory, ADR 15).
+ */
+import type { RunningAgent } from './agent.js';
 import { invalidArgument } from '../core/errors.js';
 import { Command, Option } from 'commander';
 import { type QpilotConfig, type RawConfig, loadConfig } from '../config/config.js';
 import type { CliIo } from './io.js';
-import { createCluster } from './clusterFactory.js';
-import { printNodes } from './nodesCommand.js';
-import { type RunningServer, startServer } from './serve.js';
-import { type EvaluateFlags, runEvaluation } from './evaluateCommand.js';
-import { type ImportFlags, importTraces, traceInfo } from './traceCommand.js';
-import { type TrainFlags, runTraining } from './trainCommand.js';
+import type { RunningServer } from './serve.js';
+import type { EvaluateFlags } from './evaluateCommand.js';
+import type { ImportFlags } from './traceCommand.js';
+import type { TrainFlags } from './trainCommand.js';
 import { VERSION } from './version.js';
 
 const FLAG_NAMES: Partial<Record<keyof QpilotConfig, string>> = {
@@ -328,6 +330,7 @@ export function buildProgram(
   ).action(async (rawFlags: Record<string, unknown>) => {
     const flags = serveFlags(rawFlags);
     const config = loadConfig(io.env, flags, FLAG_NAMES);
+    const { startServer } = await import('./serve.js');
     const server = await startServer(config, io);
     onServe?.(server);
   });
@@ -342,6 +345,8 @@ export function buildProgram(
   ).action(async (flags: RawConfig & { json?: boolean }) => {
     const { json, ...rest } = flags;
     const config = loadConfig(io.env, rest, FLAG_NAMES);
+    const { createCluster } = await import('./clusterFactory.js');
+    const { printNodes } = await import('./nodesCommand.js');
     const { cluster } = await createCluster(config, io, false);
     await printNodes(cluster, io, json === true);
   });
@@ -360,6 +365,7 @@ export function buildProgram(
         const port = Number(flags.port ?? io.env.PORT ?? 8080);
         if (!Number.isInteger(port) || port < 0 || port > 65_535)
           throw invalidArgument(`--port must be a port number, got "${flags.port ?? io.env.PORT}"`);
+        const { startAgent } = await import('./agent.js');
         const agent = await startAgent(
           {
             port,
@@ -395,7 +401,9 @@ export function buildProgram(
       '--workload <profiles...>',
       'train dqn on these workload profiles (bundled names or JSON files) instead of wide random ranges',
     )
-    .action((flags: TrainFlags) => runTraining(flags, io, io.now ?? (() => 0)));
+    .action(async (flags: TrainFlags) =>
+      (await import('./trainCommand.js')).runTraining(flags, io, io.now ?? (() => 0)),
+    );
 
   program
     .command('evaluate')
@@ -437,7 +445,9 @@ export function buildProgram(
     .option('--seed <seed>', 'random seed of the simulation', '1')
     .option('--model <dir>', 'model of dqn (default: models/dqn)')
     .option('--vertical-model <dir>', 'model of dqn-vertical (default: models/dqn-vertical)')
-    .action((flags: EvaluateFlags) => runEvaluation(flags, io));
+    .action(async (flags: EvaluateFlags) =>
+      (await import('./evaluateCommand.js')).runEvaluation(flags, io),
+    );
 
   const trace = program
     .command('trace')
@@ -453,12 +463,14 @@ export function buildProgram(
     .option('--peak-rps <rps>', 'rescale so that the peak is this many requests per second')
     .option('--format <format>', 'auto, canonical, counts or azure', 'auto')
     .option('--column <column>', 'for Azure VM readings: cpu (default) or memory')
-    .action((files: string[], flags: ImportFlags) => importTraces(files, flags, io));
+    .action(async (files: string[], flags: ImportFlags) =>
+      (await import('./traceCommand.js')).importTraces(files, flags, io),
+    );
   trace
     .command('info')
     .description('points, step, duration, mean and peak of trace files')
     .argument('<files...>', 'trace files')
-    .action((files: string[]) => traceInfo(files, io));
+    .action(async (files: string[]) => (await import('./traceCommand.js')).traceInfo(files, io));
 
   return program;
 }

@@ -1,7 +1,7 @@
 /**
  * A hub for the agent's tests, on loopback: HTTP routes and a WebSocket endpoint that record
  * what the agent sends, acknowledge its batches and hand out queued actions. Not qpilot's hub
- * (issue 13 builds that in `qpilot serve`): just enough of the protocol to test the agent.
+ * (that is `qpilot serve`, src/api/hub/): just enough of the protocol to test the link alone.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
