@@ -1,7 +1,7 @@
 /**
  * The `qpilot` command line (commander), built per call so that tests can run it in-process.
  * Each command's modules are imported when it runs, so that the agent never loads the server,
- * the policies or TensorFlow.js (its memory, ADR 15).
+ * the policies or TensorFlow.js (its memory: docs/benchmarks.md).
  */
 import type { RunningAgent } from './agent.js';
 import { invalidArgument } from '../core/errors.js';
