@@ -132,6 +132,7 @@ describe('the link to the hub', () => {
     await until('the outbox emptied over HTTP', () => t.outbox.size === 0);
     expect(t.link.channel()).toBe('polling');
     expect(t.logs.some((l) => l.startsWith('WebSocket connection failed'))).toBe(true);
-    expect(t.logs).toContain('Successfully sent 1 metrics to backend');
+    // Said once the round of sending ends, a moment after the last ack emptied the outbox.
+    await until('the log line', () => t.logs.includes('Successfully sent 1 metrics to backend'));
   });
 });

@@ -8,19 +8,17 @@
 import type { ClusterClient } from '../cluster/clusterClient.js';
 import type { Clock } from '../core/clock.js';
 import { isQpError } from '../core/errors.js';
-import { type Action, type ActionType, ACTION_TYPES, type Query } from '../core/protocol.js';
+import {
+  type Action,
+  type ActionType,
+  ACTION_TYPES,
+  type CallResult,
+  type Query,
+} from '../core/protocol.js';
 import { type Signature, SignatureVerifier } from '../core/signing.js';
 
-export interface ActionResult {
-  actionId: string;
-  outcome: 'succeeded' | 'failed' | 'refused';
-  message: string;
-  finishedAtMs: number;
-  /** What the call returned, as JSON (a query's answer; a scale's previous replicas). */
-  value?: unknown;
-  /** A failure's qpilot error code, so that the hub raises the same error. */
-  code?: string;
-}
+/** What an action or a query came to, as the agent reports it (the protocol's `result`). */
+export type ActionResult = CallResult;
 
 export interface ExecutorDeps {
   cluster: ClusterClient;

@@ -387,6 +387,8 @@ export const HubMessageSchema = Type.Union([
   ConfigSchema,
 ]);
 export type AgentMessage = Static<typeof AgentMessageSchema>;
+/** What an agent reports of an action or a query: the `result` message without its header. */
+export type CallResult = Omit<Static<typeof ResultSchema>, 'v' | 'id' | 'type' | 'agentId'>;
 export type HubMessage = Static<typeof HubMessageSchema>;
 
 const bySchema = new Map<string, ReturnType<typeof Compile>>();

@@ -7,9 +7,9 @@ import { beforeAll } from 'vitest';
 import { runClusterClientContract } from '../../src/cluster/testing/contract.js';
 import {
   ROOT,
-  adminApis,
   createDeployment,
   createNamespace,
+  createPdb,
   deleteNamespace,
   kubeCluster,
   kubectlOk,
@@ -35,19 +35,7 @@ runClusterClientContract('KubeCluster (as the qpilot ServiceAccount)', async () 
     nodes: nodeNames(),
     createDeployment: (spec) =>
       createDeployment({ namespace, ...spec, usageCpu: '50m', usageMemory: '40Mi' }),
-    createPdb: async (spec) => {
-      await adminApis().policy.createNamespacedPodDisruptionBudget({
-        namespace,
-        body: {
-          metadata: { name: spec.name },
-          spec: {
-            selector: { matchLabels: spec.matchLabels },
-            ...(spec.minAvailable !== undefined ? { minAvailable: spec.minAvailable } : {}),
-            ...(spec.maxUnavailable !== undefined ? { maxUnavailable: spec.maxUnavailable } : {}),
-          },
-        },
-      });
-    },
+    createPdb: (spec) => createPdb(namespace, spec),
     settle: (p) => p,
     elapse: (ms) => sleep(ms),
     metricsDelayMs: 90_000,

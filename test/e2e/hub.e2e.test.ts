@@ -23,6 +23,7 @@ import {
   adminApis,
   createDeployment,
   createNamespace,
+  createPdb,
   deleteNamespace,
   eventually,
   kubeCluster,
@@ -312,19 +313,7 @@ runClusterClientContract('AgentCluster (a real control plane behind qpilot agent
     nodes: nodeNames(),
     createDeployment: (spec) =>
       createDeployment({ namespace, ...spec, usageCpu: '50m', usageMemory: '40Mi' }),
-    createPdb: async (spec) => {
-      await adminApis().policy.createNamespacedPodDisruptionBudget({
-        namespace,
-        body: {
-          metadata: { name: spec.name },
-          spec: {
-            selector: { matchLabels: spec.matchLabels },
-            ...(spec.minAvailable !== undefined ? { minAvailable: spec.minAvailable } : {}),
-            ...(spec.maxUnavailable !== undefined ? { maxUnavailable: spec.maxUnavailable } : {}),
-          },
-        },
-      });
-    },
+    createPdb: (spec) => createPdb(namespace, spec),
     settle: (p) => p,
     elapse: (ms) => sleep(ms),
     metricsDelayMs: 90_000,

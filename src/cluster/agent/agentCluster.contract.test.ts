@@ -5,22 +5,16 @@
  * plane through `qpilot agent` and `qpilot serve`.)
  */
 import { ActionExecutor } from '../../agent/executor.js';
-import { ManualClock } from '../../core/clock.js';
 import { parseMessage } from '../../core/protocol.js';
-import { SimCluster } from '../sim/simCluster.js';
 import { runClusterClientContract } from '../testing/contract.js';
+import { simContract } from '../testing/simContract.js';
 import { AgentCluster } from './agentCluster.js';
 import { Switchboard } from './switchboard.js';
 
 const SECRET = 'contract-secret-key-0123456789abcdef';
 
 runClusterClientContract('AgentCluster (simulated cluster behind an agent)', () => {
-  const clock = new ManualClock(Date.UTC(2026, 0, 1));
-  const sim = new SimCluster(clock, { seed: 'contract' });
-  const nodes = ['node-a', 'node-b', 'node-c'];
-  for (const name of nodes) sim.addNode({ name, cpu: '4', memory: '16Gi' });
-  const namespace = 'contract';
-  sim.createNamespace(namespace);
+  const { sim, clock, fixture } = simContract();
   const executor = new ActionExecutor({ cluster: sim, clock, secretKey: SECRET });
   const switchboard = new Switchboard({
     clock,
@@ -46,38 +40,8 @@ runClusterClientContract('AgentCluster (simulated cluster behind an agent)', () 
     });
   });
   return Promise.resolve({
+    ...fixture,
     client: new AgentCluster(switchboard, 'sim'),
-    namespace,
-    nodes,
-    createDeployment: (spec) => {
-      sim.createDeployment({
-        namespace,
-        name: spec.name,
-        replicas: spec.replicas,
-        labels: spec.labels,
-        annotations: spec.annotations,
-        containers: [
-          {
-            name: 'app',
-            requests: { cpu: spec.cpuRequest, memory: spec.memoryRequest },
-            limits: { cpu: spec.cpuLimit, memory: spec.memoryLimit },
-          },
-        ],
-      });
-      return Promise.resolve();
-    },
-    createPdb: (spec) => {
-      sim.createPdb({ namespace, ...spec });
-      return Promise.resolve();
-    },
-    settle: (p) => clock.settle(p),
-    elapse: (ms) => {
-      clock.advance(ms);
-      sim.sync();
-      return Promise.resolve();
-    },
-    metricsDelayMs: 60_000,
-    readyTimeoutMs: 120_000,
     dispose: () => {
       switchboard.close();
       return Promise.resolve();

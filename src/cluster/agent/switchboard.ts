@@ -15,22 +15,13 @@ import type { Clock } from '../../core/clock.js';
 import { errorCatalogue, type ErrorCode, invalidArgument, QpError } from '../../core/errors.js';
 import {
   type Action,
+  type CallResult,
   type HubMessage,
   parseMessage,
   PROTOCOL_VERSION,
   type Query,
 } from '../../core/protocol.js';
 import { sign } from '../../core/signing.js';
-
-/** A result as an agent reports it (the `result` message without its header). */
-export interface CallResult {
-  actionId: string;
-  outcome: 'succeeded' | 'failed' | 'refused';
-  message: string;
-  finishedAtMs: number;
-  value?: unknown;
-  code?: string;
-}
 
 export type Call = { kind: 'action'; action: Action } | { kind: 'query'; query: Query };
 

@@ -220,6 +220,29 @@ export async function createDeployment(d: E2eDeployment): Promise<void> {
   });
 }
 
+/** A PodDisruptionBudget over pods with `matchLabels` (the contract suite's fixture). */
+export async function createPdb(
+  namespace: string,
+  spec: {
+    name: string;
+    matchLabels: Record<string, string>;
+    minAvailable?: number;
+    maxUnavailable?: number;
+  },
+): Promise<void> {
+  await adminApis().policy.createNamespacedPodDisruptionBudget({
+    namespace,
+    body: {
+      metadata: { name: spec.name },
+      spec: {
+        selector: { matchLabels: spec.matchLabels },
+        ...(spec.minAvailable !== undefined ? { minAvailable: spec.minAvailable } : {}),
+        ...(spec.maxUnavailable !== undefined ? { maxUnavailable: spec.maxUnavailable } : {}),
+      },
+    },
+  });
+}
+
 export async function createNamespace(name: string): Promise<void> {
   await adminApis().core.createNamespace({ body: { metadata: { name } } });
 }
