@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppsV1Api, KubeConfig } from '@kubernetes/client-node';
-import { BENCH_DIR, benchCluster, bulkPods, emit, median, until } from './lib.js';
+import { BENCH_DIR, benchCluster, bulkPods, emit, median, until, cpuSecondsOf } from './lib.js';
 
 const ROOT = join(BENCH_DIR, '..');
 const PODS = 5000;
@@ -70,12 +70,6 @@ const VARIANTS: { name: string; flags: string[] }[] = [
   // (--lite-mode would halve it again, but it takes WebAssembly away, and with it fetch.)
   { name: 'chart', flags: ['--max-semi-space-size=1'] },
 ];
-
-function cpuSecondsOf(pid: number): number {
-  // Fields 14 and 15 of /proc/PID/stat: user and system time in clock ticks (100 a second).
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 async function json(url: string, init?: RequestInit): Promise<Record<string, unknown>> {
   const res = await fetch(url, init);

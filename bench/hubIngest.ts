@@ -7,12 +7,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import WebSocket from 'ws';
-import { BENCH_DIR, emit, median } from './lib.js';
+import { BENCH_DIR, emit, median, cpuSecondsOf } from './lib.js';
 
 const ROOT = join(BENCH_DIR, '..');
 const AGENTS = 50;
@@ -20,12 +20,6 @@ const PODS = 1000;
 const BATCH = 100;
 const ROUND_MS = 10_000;
 const ROUNDS = 6;
-
-function cpuSecondsOf(pid: number): number {
-  // Fields 14 and 15 of /proc/PID/stat: user and system time in clock ticks (100 a second).
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 const podItem = (agent: number, i: number) => ({
   namespace: `ns-${i % 20}`,

@@ -1,6 +1,7 @@
 /** Shared helpers for benchmarks: JSON-line output, statistics, child-process servers. */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -213,4 +214,10 @@ export async function bulkPods(kc: KubeConfig, pods: number): Promise<void> {
       ).items.length >= pods,
     900_000,
   );
+}
+
+/** A process's CPU time so far, from /proc (fields 14 and 15 of its stat: ticks of 1/100 s). */
+export function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }

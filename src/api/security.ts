@@ -39,7 +39,8 @@ export function tokenMatches(given: string | undefined, expected: string | undef
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-function bearer(request: FastifyRequest): string | undefined {
+/** The token of an `Authorization: Bearer` header, if one was sent. */
+export function bearer(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (typeof header !== 'string') return undefined;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);

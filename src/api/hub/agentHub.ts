@@ -241,17 +241,11 @@ export class AgentHub {
 
   private async view(c: ClusterRecord): Promise<ClusterView> {
     this.remember(c);
-    const links = this.deps.switchboard.state(c.id);
     const stored = await this.deps.store.listAgents(c.id);
     const agents = stored.map((s): AgentView => {
       // This replica's memory is fresher than the store between heartbeats.
       const a = this.agents.get(key(c.id, s.agentId)) ?? s;
-      const channel = links.sockets.includes(a.agentId)
-        ? 'websocket'
-        : links.polling[a.agentId] !== undefined &&
-            this.deps.clock.now() - (links.polling[a.agentId] ?? 0) <= 30_000
-          ? 'polling'
-          : 'none';
+      const channel = this.deps.switchboard.channel(c.id, a.agentId);
       return {
         agentId: a.agentId,
         version: a.version,

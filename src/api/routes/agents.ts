@@ -13,6 +13,7 @@ import { type AgentMessage, parseMessage } from '../../core/protocol.js';
 import type { AppDeps } from '../deps.js';
 import type { AgentHub } from '../hub/agentHub.js';
 import { errorResponses } from '../schemas.js';
+import { bearer } from '../security.js';
 
 const Open = Type.Object({}, { additionalProperties: true });
 /** A batch of up to 10,000 items, each a pod's or a node's few fields. */
@@ -29,10 +30,6 @@ const ROUTES: Record<string, AgentMessage['type']> = {
 function header(request: FastifyRequest, name: string): string | undefined {
   const v = request.headers[name];
   return typeof v === 'string' ? v : undefined;
-}
-
-function bearer(request: FastifyRequest): string | undefined {
-  return /^Bearer\s+(\S+)\s*$/i.exec(header(request, 'authorization') ?? '')?.[1];
 }
 
 async function authenticate(hub: AgentHub, request: FastifyRequest): Promise<string> {

@@ -25,6 +25,7 @@ import type {
   WaitOptions,
   WorkloadUpdateResult,
 } from '../clusterClient.js';
+import { abortReason } from '../../core/clock.js';
 import type { Action, Query } from '../../core/protocol.js';
 import { resultError, type Switchboard } from './switchboard.js';
 
@@ -229,9 +230,9 @@ export class AgentCluster implements ClusterClient {
 /** `p`, or the signal's reason when it aborts first (the agent's answer is then ignored). */
 function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
   if (!signal) return p;
-  if (signal.aborted) return Promise.reject(reason(signal));
+  if (signal.aborted) return Promise.reject(abortReason(signal));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(reason(signal));
+    const onAbort = () => reject(abortReason(signal));
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(
       (v) => {
@@ -244,9 +245,4 @@ function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
       },
     );
   });
-}
-
-function reason(signal: AbortSignal): Error {
-  const r: unknown = signal.reason;
-  return r instanceof Error ? r : new Error(typeof r === 'string' ? r : 'aborted');
 }

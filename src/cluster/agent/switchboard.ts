@@ -98,6 +98,14 @@ export class Switchboard {
     return false;
   }
 
+  /** How an agent is reached now: its socket, its polling (within the grace), or not at all. */
+  channel(clusterId: string, agentId: string): 'websocket' | 'polling' | 'none' {
+    if (this.sockets.get(clusterId)?.some((s) => s.agentId === agentId)) return 'websocket';
+    const polled = this.polls.get(clusterId)?.get(agentId);
+    const grace = this.options.pollGraceMs ?? 30_000;
+    return polled !== undefined && this.options.clock.now() - polled <= grace ? 'polling' : 'none';
+  }
+
   state(clusterId: string): ClusterLinkState {
     let inFlight = 0;
     for (const p of this.pending.values()) if (p.clusterId === clusterId && p.delivered) inFlight++;
