@@ -59,6 +59,21 @@ describe('the agent outbox', () => {
     expect(readdirSync(d)).toEqual(['0000000000000001-key-1.json']);
   });
 
+  it('does not count a batch acknowledged while it was being read as dropped', async () => {
+    const box = await Outbox.open<number>(dir(), { newKey: keys() });
+    for (let i = 0; i < 50; i++) await box.add([i]);
+    // The ack unlinks files that peek has listed but not yet read: they were sent, not lost.
+    const [peeked] = await Promise.all([
+      box.peek(50),
+      (async () => {
+        for (let i = 1; i <= 50; i++) await box.ack(`key-${i}`);
+      })(),
+    ]);
+    expect(box.size).toBe(0);
+    expect(peeked.length).toBeLessThan(50);
+    expect(box.dropped).toBe(0);
+  });
+
   it('refuses an idempotency key that cannot be a file name', async () => {
     const box = await Outbox.open<number>(dir(), { newKey: () => '../etc' });
     await expect(box.add([1])).rejects.toThrow(/idempotency key/);

@@ -116,6 +116,8 @@ export class Outbox<T> {
       try {
         out.push(JSON.parse(await readFile(join(this.dir, f.name), 'utf8')) as OutboxBatch<T>);
       } catch {
+        // Acknowledged (and unlinked) while it was being read: sent, not lost.
+        if (!this.files.some((x) => x.name === f.name)) continue;
         await this.remove(f.name);
         this.dropped++;
       }
