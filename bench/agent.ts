@@ -1,7 +1,8 @@
 /**
  * `qpilot agent` on a cluster of 50 kwok nodes, idle and then with 5,000 pods, collecting every
  * 5 s for a hub (`qpilot serve`) on loopback: its resident memory (target ≤ 100 MB with 5,000
- * pods), read from /proc, as node runs it by default and with the flags the chart gives it; then the latency of a signed scale action hub → agent → API server →
+ * pods), read from /proc, as `qpilot agent` runs it and as the chart does (its bundle and V8
+ * flags); then the latency of a signed scale action hub → agent → API server →
  * result over the WebSocket (target ≤ 1 s), beside the same action while the agent can only
  * poll (ACTION_POLL_INTERVAL 10, as CAST AI's agent polls every 5-15 s). Both processes run
  * the build (`npm run build`), as in the image.
@@ -16,6 +17,7 @@ import { BENCH_DIR, benchCluster, bulkPods, emit, median, until, cpuSecondsOf } 
 const ROOT = join(BENCH_DIR, '..');
 const PODS = 5000;
 const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
+const BUNDLE = join(ROOT, 'dist', 'bundle', 'agent.mjs');
 
 interface Proc {
   child: ChildProcess;
@@ -23,8 +25,13 @@ interface Proc {
   output: () => string;
 }
 
-function start(args: string[], env: Record<string, string>, nodeFlags: string[] = []): Proc {
-  const child = spawn(process.execPath, [...nodeFlags, MAIN, ...args, '--port', '0'], {
+function start(
+  args: string[],
+  env: Record<string, string>,
+  nodeFlags: string[] = [],
+  entry = MAIN,
+): Proc {
+  const child = spawn(process.execPath, [...nodeFlags, entry, ...args, '--port', '0'], {
     cwd: ROOT,
     env: { ...process.env, QPILOT_DATA_DIR: mkdtempSync(join(tmpdir(), 'qpilot-bench-')), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -64,11 +71,14 @@ async function sampleRss(pids: number[], ms: number): Promise<{ median: number; 
   return samples.map((s) => ({ median: median(s), peak: Math.max(...s) }));
 }
 
-/** The agent as node runs it by default, and with the V8 flags the chart gives it. */
-const VARIANTS: { name: string; flags: string[] }[] = [
-  { name: 'default', flags: [] },
-  // (--lite-mode would halve it again, but it takes WebAssembly away, and with it fetch.)
-  { name: 'chart', flags: ['--max-semi-space-size=1'] },
+/**
+ * The agent as `qpilot agent` runs it (node's defaults, its modules loaded one by one), and as
+ * the chart runs it: the bundle, with the chart's V8 flags.
+ */
+const VARIANTS: { name: string; flags: string[]; entry: string }[] = [
+  { name: 'default', flags: [], entry: MAIN },
+  // (--lite-mode would save more, but it takes WebAssembly away, and with it fetch.)
+  { name: 'chart', flags: ['--max-semi-space-size=1', '--optimize-for-size'], entry: BUNDLE },
 ];
 
 async function json(url: string, init?: RequestInit): Promise<Record<string, unknown>> {
@@ -149,7 +159,12 @@ export async function agentBench(): Promise<void> {
     for (const v of VARIANTS) {
       const id = v.name === 'chart' ? 'bench' : `bench-${v.name}`;
       keys[id] = await register(id);
-      const p = start(['agent', '--kubeconfig', e2e.kubeconfig], agentEnv(id, keys[id]), v.flags);
+      const p = start(
+        ['agent', '--kubeconfig', e2e.kubeconfig],
+        agentEnv(id, keys[id]),
+        v.flags,
+        v.entry,
+      );
       agents.push(p);
       await p.url;
     }
@@ -186,6 +201,8 @@ export async function agentBench(): Promise<void> {
         BACKEND_WS_URL: 'ws://127.0.0.1:1/ws',
         ACTION_POLL_INTERVAL: '10',
       }),
+      VARIANTS[1]!.flags,
+      BUNDLE,
     );
     agents.push(poller);
     await until('the agent polling', async () => (await channel()) === 'polling', 60_000);

@@ -354,9 +354,13 @@ export class HubConnection implements AgentLink, Component {
   private async flushSocket(ws: WebSocket): Promise<void> {
     const now = this.deps.clock.now();
     const resendMs = this.deps.resendAfterMs ?? 30_000;
-    for (const b of await this.deps.outbox.peek(BATCHES_AT_ONCE)) {
-      const sentAt = this.inFlight.get(b.idempotencyKey);
-      if (sentAt !== undefined && now - sentAt < resendMs) continue;
+    const waiting = (key: string) => {
+      const sentAt = this.inFlight.get(key);
+      return sentAt !== undefined && now - sentAt < resendMs;
+    };
+    for (const b of await this.deps.outbox.peek(BATCHES_AT_ONCE, waiting)) {
+      // Sent by a flush that ran while this one read.
+      if (waiting(b.idempotencyKey)) continue;
       if (ws.readyState !== WebSocket.OPEN) return;
       this.sendSocket(ws, this.ingestMessage(b));
       this.inFlight.set(b.idempotencyKey, now);

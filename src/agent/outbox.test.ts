@@ -59,6 +59,17 @@ describe('the agent outbox', () => {
     expect(readdirSync(d)).toEqual(['0000000000000001-key-1.json']);
   });
 
+  it('peeks within the oldest batches without reading those it is told to skip', async () => {
+    const d = dir();
+    const box = await Outbox.open<number>(d, { newKey: keys() });
+    for (let i = 1; i <= 4; i++) await box.add([i]);
+    // A skipped batch is not even read: a torn one would otherwise be dropped here.
+    writeFileSync(join(d, '0000000000000001-key-1.json'), '{"torn');
+    const peeked = await box.peek(3, (key) => key === 'key-1');
+    expect(peeked.map((b) => b.idempotencyKey)).toEqual(['key-2', 'key-3']);
+    expect(box.dropped).toBe(0);
+  });
+
   it('does not count a batch acknowledged while it was being read as dropped', async () => {
     const box = await Outbox.open<number>(dir(), { newKey: keys() });
     for (let i = 0; i < 50; i++) await box.add([i]);

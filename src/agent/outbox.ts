@@ -108,11 +108,16 @@ export class Outbox<T> {
     return batch;
   }
 
-  /** The oldest batches, up to `limit`, to send; unreadable ones are dropped and counted. */
-  async peek(limit: number): Promise<OutboxBatch<T>[]> {
+  /**
+   * The oldest batches, up to `limit`, to send; unreadable ones are dropped and counted. Those
+   * whose key `skip` names (already sent, waiting for their ack) still count towards the limit
+   * but are not read: a sender that peeks at every ack would otherwise read and parse each
+   * batch once per batch in flight.
+   */
+  async peek(limit: number, skip?: (idempotencyKey: string) => boolean): Promise<OutboxBatch<T>[]> {
     const out: OutboxBatch<T>[] = [];
-    for (const f of [...this.files]) {
-      if (out.length >= limit) break;
+    for (const f of this.files.slice(0, limit)) {
+      if (skip?.(NAME.exec(f.name)![2]!)) continue;
       try {
         out.push(JSON.parse(await readFile(join(this.dir, f.name), 'utf8')) as OutboxBatch<T>);
       } catch {

@@ -20,14 +20,21 @@ export async function startServe(
   args: string[],
   env: Record<string, string> = {},
   /** A command the server runs under, e.g. one that gives it a mount namespace of its own. */
-  options: { prefix?: string[]; command?: 'serve' | 'agent' } = {},
+  options: {
+    prefix?: string[];
+    command?: 'serve' | 'agent';
+    /** Run dist/bundle/agent.mjs (`tsx scripts/bundleAgent.ts`), as the chart does. */
+    bundle?: boolean;
+    nodeFlags?: string[];
+  } = {},
 ): Promise<ServeProcess> {
   const command = [
     ...(options.prefix ?? []),
     process.execPath,
-    '--import',
-    'tsx',
-    join(ROOT, 'src', 'cli', 'main.ts'),
+    ...(options.nodeFlags ?? []),
+    ...(options.bundle
+      ? [join(ROOT, 'dist', 'bundle', 'agent.mjs')]
+      : ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts')]),
     options.command ?? 'serve',
     '--port',
     '0',

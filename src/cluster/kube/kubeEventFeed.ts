@@ -1,12 +1,13 @@
 /**
- * Cluster events for the agent's collector, from a watch (never re-listed): each event added
- * or updated is kept, trimmed to what the hub reads, until the collector drains them. Bounded:
- * past `maxEvents` the oldest are dropped and counted, so that an event storm during an outage
- * cannot grow the agent's memory.
+ * Cluster events for the agent's collector, from a watch (never re-listed but after a 410):
+ * each event added or updated is kept, trimmed to what the hub reads, until the collector
+ * drains them, and nothing else is kept (a WatchStream, not an informer: the events of 5,000
+ * pods were most of the agent's memory). Bounded: past `maxEvents` the oldest are dropped and
+ * counted, so that an event storm during an outage cannot grow the agent's memory.
  */
 import { CoreV1Api, type CoreV1Event, type KubeConfig } from '@kubernetes/client-node';
 import { kubeApiConfiguration } from './kubeCluster.js';
-import { WatchedList } from './watchedList.js';
+import { WatchStream } from './watchStream.js';
 
 export type EventItem = Record<string, string | number | null>;
 
@@ -26,25 +27,40 @@ export function eventItem(e: CoreV1Event): EventItem {
 }
 
 export class KubeEventFeed {
-  private readonly watched: WatchedList<CoreV1Event>;
+  private readonly stream: WatchStream<CoreV1Event>;
   private pending: EventItem[] = [];
+  /** The newest event time forwarded, so that a listing after a 410 repeats none older. */
+  private newestMs = -Infinity;
   /** Events dropped because the collector had not drained them in time. */
   dropped = 0;
 
   constructor(
     kc: KubeConfig,
-    options: { requestTimeoutMs: number; maxEvents?: number; onError?: (err: unknown) => void },
+    options: {
+      requestTimeoutMs: number;
+      maxEvents?: number;
+      pageSize?: number;
+      onError?: (err: unknown) => void;
+    },
   ) {
     const core = new CoreV1Api(
       kubeApiConfiguration(kc, Math.max(60_000, options.requestTimeoutMs)),
     );
     const max = options.maxEvents ?? 10_000;
-    this.watched = new WatchedList<CoreV1Event>(kc, {
+    this.stream = new WatchStream<CoreV1Event>(kc, {
       path: '/api/v1/events',
-      list: () => core.listEventForAllNamespaces(),
+      list: (page) =>
+        core.listEventForAllNamespaces({ limit: page.limit, _continue: page.continue }),
+      pageSize: options.pageSize,
       onError: options.onError,
-      onUpsert: (e) => {
-        this.pending.push(eventItem(e));
+      onUpsert: (e, relisted) => {
+        const item = eventItem(e);
+        const timeMs = typeof item.time === 'string' ? Date.parse(item.time) : -Infinity;
+        // Relisted after the watch fell behind: only what the watch has not forwarded yet (at
+        // the newest second, repeated rather than lost).
+        if (relisted && timeMs < this.newestMs) return;
+        this.newestMs = Math.max(this.newestMs, timeMs);
+        this.pending.push(item);
         if (this.pending.length > max) {
           this.pending.shift();
           this.dropped++;
@@ -60,10 +76,10 @@ export class KubeEventFeed {
   }
 
   start(): Promise<void> {
-    return this.watched.start();
+    return this.stream.start();
   }
 
   stop(): Promise<void> {
-    return this.watched.stop();
+    return this.stream.stop();
   }
 }
