@@ -66,6 +66,9 @@ export class HubConnection implements AgentLink, Component {
   private backoffMs: number;
   /** Batches sent and not yet acknowledged, by key: when they were sent. */
   private readonly inFlight = new Map<string, number>();
+  private flushing?: Promise<void>;
+  private flushAgain = false;
+  private flushTo?: WebSocket;
 
   constructor(private readonly deps: HubConnectionDeps) {
     this.backoffMs = this.firstBackoffMs();
@@ -350,8 +353,32 @@ export class HubConnection implements AgentLink, Component {
     });
   }
 
-  /** Sends the outbox's oldest batches not already waiting for their ack. */
+  /**
+   * Sends the outbox's oldest batches not already waiting for their ack. One flush at a time:
+   * acks come in bursts, and flushes started together would each read the same batches from
+   * disk; a flush asked for while one runs runs once after it.
+   */
   private async flushSocket(ws: WebSocket): Promise<void> {
+    // The newest socket asked for is the one flushed (a reconnect may ask during a flush).
+    this.flushTo = ws;
+    if (this.flushing) {
+      this.flushAgain = true;
+      return this.flushing;
+    }
+    this.flushing = (async () => {
+      try {
+        do {
+          this.flushAgain = false;
+          await this.flushSocketOnce(this.flushTo ?? ws);
+        } while (this.flushAgain && this.flushTo?.readyState === WebSocket.OPEN);
+      } finally {
+        this.flushing = undefined;
+      }
+    })();
+    return this.flushing;
+  }
+
+  private async flushSocketOnce(ws: WebSocket): Promise<void> {
     const now = this.deps.clock.now();
     const resendMs = this.deps.resendAfterMs ?? 30_000;
     const waiting = (key: string) => {
@@ -359,8 +386,6 @@ export class HubConnection implements AgentLink, Component {
       return sentAt !== undefined && now - sentAt < resendMs;
     };
     for (const b of await this.deps.outbox.peek(BATCHES_AT_ONCE, waiting)) {
-      // Sent by a flush that ran while this one read.
-      if (waiting(b.idempotencyKey)) continue;
       if (ws.readyState !== WebSocket.OPEN) return;
       this.sendSocket(ws, this.ingestMessage(b));
       this.inFlight.set(b.idempotencyKey, now);

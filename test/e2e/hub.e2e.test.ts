@@ -231,6 +231,26 @@ describe('qpilot serve as the hub of qpilot agent', () => {
       result: { previousReplicas: 1, replicas: 2 },
     });
     expect(await replicasOf(other, 'batch')).toBe(2);
+    // The Deployment controller's event for it comes through the agent's watch on events.
+    const scaled = await eventually(
+      'the event of the scale-up in the store',
+      async () => {
+        const r = await serve.get('/clusters/e2e/batches?kind=events&limit=50');
+        const batches = r.body.batches as { items: Record<string, string>[] }[];
+        return batches
+          .flatMap((b) => b.items)
+          .find(
+            (e) =>
+              e.namespace === other &&
+              e.kind === 'Deployment' &&
+              e.object === 'batch' &&
+              /to 2/.test(e.message ?? ''),
+          );
+      },
+      60_000,
+      1000,
+    );
+    expect(scaled).toMatchObject({ type: 'Normal', reason: 'ScalingReplicaSet' });
   });
 
   it('refuses tampered, replayed and expired actions, and nothing changes', async () => {

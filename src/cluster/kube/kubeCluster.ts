@@ -10,7 +10,7 @@ import {
   AppsV1Api,
   CoreV1Api,
   type KubeConfig,
-  Metrics,
+  CustomObjectsApi,
   type NodeMetric,
   PatchStrategy,
   type PodMetric,
@@ -79,15 +79,6 @@ function checkLimit(limit: number | undefined): number | undefined {
   return limit;
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, clock: Clock, what: string): Promise<T> {
-  const ctl = new AbortController();
-  const timer = clock.sleep(ms, ctl.signal).then(() => {
-    throw new QpError('QP_ERR_UNAVAILABLE', `${what}: no answer within ${ms} ms`);
-  });
-  timer.catch(() => undefined);
-  return Promise.race([promise, timer]).finally(() => ctl.abort());
-}
-
 /** client-node's API configuration for a kubeconfig, with qpilot's per-request timeout. */
 export function kubeApiConfiguration(kc: KubeConfig, timeoutMs: number) {
   const cluster = kc.getCurrentCluster();
@@ -98,6 +89,8 @@ export function kubeApiConfiguration(kc: KubeConfig, timeoutMs: number) {
     httpApi: new TimeoutFetchLibrary(timeoutMs),
   });
 }
+
+const METRICS_API = { group: 'metrics.k8s.io', version: 'v1beta1' };
 
 const API_VERSION_OF_KIND: Record<ObjectRef['kind'], string> = {
   Node: 'v1',
@@ -110,7 +103,7 @@ export class KubeCluster implements ClusterClient {
   readonly kind = 'kube';
   private readonly core: CoreV1Api;
   private readonly apps: AppsV1Api;
-  private readonly metrics: Metrics;
+  private readonly custom: CustomObjectsApi;
   private readonly timeoutMs: number;
   private readonly identity: string;
 
@@ -124,7 +117,9 @@ export class KubeCluster implements ClusterClient {
     const configuration = kubeApiConfiguration(kc, this.timeoutMs);
     this.core = new CoreV1Api(configuration);
     this.apps = new AppsV1Api(configuration);
-    this.metrics = new Metrics(kc);
+    // metrics.k8s.io through the same HTTP layer (its timeout, its kept-alive connections);
+    // client-node's Metrics class has neither.
+    this.custom = new CustomObjectsApi(configuration);
   }
 
   // ---- reading ------------------------------------------------------------------------------
@@ -190,13 +185,19 @@ export class KubeCluster implements ClusterClient {
       resource: 'pods.metrics.k8s.io',
       namespace: options.namespace,
     };
-    const list = await kubeCall(ctx, () =>
-      withTimeout(
-        this.metrics.getPodMetrics(options.namespace),
-        this.timeoutMs,
-        this.clock,
-        'metrics.k8s.io',
-      ),
+    const list = await kubeCall(
+      ctx,
+      async () =>
+        (options.namespace
+          ? await this.custom.listNamespacedCustomObject({
+              ...METRICS_API,
+              plural: 'pods',
+              namespace: options.namespace,
+            })
+          : await this.custom.listClusterCustomObject({
+              ...METRICS_API,
+              plural: 'pods',
+            })) as { items: PodMetric[] },
     );
     if (!options.labelSelector) return list.items;
     // metrics.k8s.io items carry their pod's labels; filter with the same selector grammar.
@@ -207,8 +208,12 @@ export class KubeCluster implements ClusterClient {
   }
 
   async nodeMetrics(): Promise<NodeMetric[]> {
-    const list = await kubeCall({ verb: 'list', resource: 'nodes.metrics.k8s.io' }, () =>
-      withTimeout(this.metrics.getNodeMetrics(), this.timeoutMs, this.clock, 'metrics.k8s.io'),
+    const list = await kubeCall(
+      { verb: 'list', resource: 'nodes.metrics.k8s.io' },
+      async () =>
+        (await this.custom.listClusterCustomObject({ ...METRICS_API, plural: 'nodes' })) as {
+          items: NodeMetric[];
+        },
     );
     return list.items;
   }
