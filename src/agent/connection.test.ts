@@ -119,6 +119,26 @@ describe('the link to the hub', () => {
     expect(t.executed).toHaveLength(1);
   });
 
+  it('reads each batch from disk about once, however the acks bunch up', async () => {
+    const hub = await fakeHub({ socket: true });
+    cleanups.push(() => hub.close());
+    const t = await connect(hub);
+    for (let i = 0; i < 200; i++)
+      await t.outbox.add([{ pod: `web-${i}` }], { kind: 'pod_metrics', collectedAtMs: i });
+    let read = 0;
+    const peek = t.outbox.peek.bind(t.outbox);
+    t.outbox.peek = async (...args) => {
+      const out = await peek(...args);
+      read += out.length;
+      return out;
+    };
+    await until('the outbox drained', () => t.outbox.size === 0, 20_000);
+    const sent = hub.received.filter((m) => m.type === 'ingest').length;
+    // Sent once each (no ack is lost here), and read little more than once.
+    expect(sent).toBe(200);
+    expect(read).toBeLessThan(200 * 1.5);
+  });
+
   it('polls over HTTP while the socket is refused, and sends batches there', async () => {
     const hub = await fakeHub({ socket: false });
     cleanups.push(() => hub.close());
