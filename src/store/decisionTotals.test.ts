@@ -219,10 +219,10 @@ describe.each(stores)('%s statistics as running totals', (_name, open) => {
           await store.sql.all(`DROP TRIGGER decisions_totals_${t}`);
       }
       await store.sql.all('DROP INDEX IF EXISTS samples_time');
-      for (const t of ['hub_clusters', 'hub_agents', 'hub_batches'])
+      for (const t of ['hub_clusters', 'hub_agents', 'hub_batches', 'hub_actions'])
         await store.sql.all(`DROP TABLE IF EXISTS ${t}`);
       const { migrate } = await import('./migrations.js');
-      expect(await migrate(store.sql, 0)).toEqual([3, 4, 5]);
+      expect(await migrate(store.sql, 0)).toEqual([3, 4, 5, 6]);
       expect(await store.decisions.stats()).toMatchObject({
         totalDecisions: 1,
         appliedScalings: 1,

@@ -106,6 +106,62 @@ describe.each(databases)('the hub store on %s', (_name, open) => {
     }
   });
 
+  it("records an operator's action before it is sent, and settles it", async () => {
+    const sql = await open();
+    try {
+      await migrate(sql, 0);
+      const store = new SqlHubStore(sql);
+      const action = { id: 'a-1', type: 'cordon', node: 'n1' };
+      await store.recordAction({
+        clusterId: 'prod',
+        id: 'a-1',
+        type: 'cordon',
+        action,
+        requestedMs: 10,
+        outcome: 'pending',
+      });
+      await store.recordAction({
+        clusterId: 'prod',
+        id: 'a-2',
+        type: 'scale',
+        action: { id: 'a-2', type: 'scale' },
+        requestedMs: 20,
+        outcome: 'pending',
+      });
+      await store.settleAction('prod', 'a-1', {
+        outcome: 'succeeded',
+        message: 'cordoned',
+        result: { node: 'n1' },
+        settledMs: 15,
+      });
+      expect(await store.actions('prod', 10)).toEqual([
+        {
+          clusterId: 'prod',
+          id: 'a-2',
+          type: 'scale',
+          action: { id: 'a-2', type: 'scale' },
+          requestedMs: 20,
+          outcome: 'pending',
+        },
+        {
+          clusterId: 'prod',
+          id: 'a-1',
+          type: 'cordon',
+          action,
+          requestedMs: 10,
+          outcome: 'succeeded',
+          message: 'cordoned',
+          result: { node: 'n1' },
+          settledMs: 15,
+        },
+      ]);
+      expect(await store.actions('prod', 1)).toHaveLength(1);
+      expect(await store.actions('other', 10)).toEqual([]);
+    } finally {
+      await sql.close();
+    }
+  });
+
   it('counts a batch sent by many requests at once exactly once', async () => {
     const sql = await open();
     try {

@@ -47,6 +47,29 @@ export interface IngestTotals {
   lastCollectedMs: number;
 }
 
+/** What an operator's action through `POST /clusters/:id/actions` became. */
+export type HubActionOutcome =
+  | 'pending'
+  | 'succeeded'
+  | 'failed'
+  | 'refused'
+  /** Never sent: the agent was not there in time (nothing changed). */
+  | 'withdrawn'
+  /** Sent and not answered in time: it may have happened. */
+  | 'unanswered';
+
+export interface HubActionRecord {
+  clusterId: string;
+  id: string;
+  type: string;
+  action: Record<string, unknown>;
+  requestedMs: number;
+  outcome: HubActionOutcome;
+  message?: string;
+  result?: unknown;
+  settledMs?: number;
+}
+
 export interface HubStore {
   /** False when a cluster with that id exists already. */
   createCluster(c: ClusterRecord): Promise<boolean>;
@@ -68,7 +91,37 @@ export interface HubStore {
   ): Promise<(IngestBatch & { receivedMs: number })[]>;
   /** Deletes batches received before `beforeMs`; how many. */
   prune(beforeMs: number): Promise<number>;
+  /** Records an operator's action as pending, before it is sent. */
+  recordAction(a: HubActionRecord): Promise<void>;
+  /** Settles a recorded action with what became of it. */
+  settleAction(
+    clusterId: string,
+    id: string,
+    settled: { outcome: HubActionOutcome; message?: string; result?: unknown; settledMs: number },
+  ): Promise<void>;
+  /** The newest actions of a cluster, newest first. */
+  actions(clusterId: string, limit: number): Promise<HubActionRecord[]>;
 }
+
+export const HUB_ACTIONS_MIGRATION = {
+  version: 6,
+  name: "the hub's record of operators' actions",
+  up: [
+    `CREATE TABLE hub_actions (
+      cluster_id TEXT NOT NULL,
+      id TEXT NOT NULL,
+      type TEXT NOT NULL,
+      action TEXT NOT NULL,
+      requested_ms BIGINT NOT NULL,
+      outcome TEXT NOT NULL,
+      message TEXT,
+      result TEXT,
+      settled_ms BIGINT,
+      PRIMARY KEY (cluster_id, id)
+    )`,
+    'CREATE INDEX hub_actions_time ON hub_actions (cluster_id, requested_ms)',
+  ],
+} as const;
 
 export const HUB_MIGRATION = {
   version: 5,
@@ -277,6 +330,61 @@ export class SqlHubStore implements HubStore {
       collectedAtMs: Number(r.collected_ms),
       receivedMs: Number(r.received_ms),
       items: JSON.parse(r.items) as unknown[],
+    }));
+  }
+
+  async recordAction(a: HubActionRecord): Promise<void> {
+    await this.sql.all(
+      `INSERT INTO hub_actions (cluster_id, id, type, action, requested_ms, outcome)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+      [a.clusterId, a.id, a.type, JSON.stringify(a.action), a.requestedMs, a.outcome],
+    );
+  }
+
+  async settleAction(
+    clusterId: string,
+    id: string,
+    settled: { outcome: HubActionOutcome; message?: string; result?: unknown; settledMs: number },
+  ): Promise<void> {
+    await this.sql.all(
+      `UPDATE hub_actions SET outcome = ?, message = ?, result = ?, settled_ms = ?
+       WHERE cluster_id = ? AND id = ?`,
+      [
+        settled.outcome,
+        settled.message ?? null,
+        settled.result === undefined ? null : JSON.stringify(settled.result),
+        settled.settledMs,
+        clusterId,
+        id,
+      ],
+    );
+  }
+
+  async actions(clusterId: string, limit: number): Promise<HubActionRecord[]> {
+    const rows = await this.sql.all<{
+      id: string;
+      type: string;
+      action: string;
+      requested_ms: number | string;
+      outcome: HubActionOutcome;
+      message: string | null;
+      result: string | null;
+      settled_ms: number | string | null;
+    }>(
+      `SELECT id, type, action, requested_ms, outcome, message, result, settled_ms FROM hub_actions
+       WHERE cluster_id = ? ORDER BY requested_ms DESC, id DESC LIMIT ?`,
+      [clusterId, limit],
+    );
+    return rows.map((r) => ({
+      clusterId,
+      id: r.id,
+      type: r.type,
+      action: JSON.parse(r.action) as Record<string, unknown>,
+      requestedMs: Number(r.requested_ms),
+      outcome: r.outcome,
+      ...(r.message !== null ? { message: r.message } : {}),
+      ...(r.result !== null ? { result: JSON.parse(r.result) as unknown } : {}),
+      ...(r.settled_ms !== null ? { settledMs: Number(r.settled_ms) } : {}),
     }));
   }
 

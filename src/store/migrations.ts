@@ -6,7 +6,7 @@
  */
 import type { Sql } from './sql.js';
 import { DECISION_TOTALS_MIGRATION } from './decisionTotals.js';
-import { HUB_MIGRATION } from './hubStore.js';
+import { HUB_ACTIONS_MIGRATION, HUB_MIGRATION } from './hubStore.js';
 
 export type Statement = string | { sqlite: string; postgres: string };
 
@@ -79,6 +79,7 @@ export const MIGRATIONS: readonly {
     up: ['CREATE INDEX samples_time ON samples (time_ms)'],
   },
   HUB_MIGRATION,
+  HUB_ACTIONS_MIGRATION,
 ];
 
 const ID = { sqlite: 'INTEGER PRIMARY KEY AUTOINCREMENT', postgres: 'BIGSERIAL PRIMARY KEY' };

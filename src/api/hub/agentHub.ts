@@ -67,6 +67,11 @@ export class AgentHub {
   ) {}
 
   /** Reads the registered clusters and their agents (at start-up). */
+  /** The hub's clock, for what the routes record. */
+  now(): number {
+    return this.deps.clock.now();
+  }
+
   async load(): Promise<void> {
     for (const c of await this.deps.store.listClusters()) this.remember(c);
     for (const a of await this.deps.store.listAgents())

@@ -181,6 +181,16 @@ describe('the hub', () => {
     });
     expect(failed.statusCode).toBe(404);
     expect(failed.json<{ error: string }>().error).toContain('no-such-node');
+    // Each action sent is on record with what became of it; the invalid one never was.
+    const listed = await h.t.app.inject({ method: 'GET', url: '/clusters/prod/actions' });
+    expect(listed.statusCode).toBe(200);
+    const actions = listed.json<{ actions: Record<string, unknown>[] }>().actions;
+    expect(actions).toMatchObject([
+      { type: 'cordon', action: { node: 'no-such-node' }, outcome: 'failed' },
+      { type: 'cordon', action: { node: 'remote-1' }, outcome: 'succeeded' },
+    ]);
+    expect(actions[1]!.settled_at).toEqual(expect.any(String));
+    expect(actions[1]!.id).toBe(res.json<{ action: { id: string } }>().action.id);
   });
 
   it('answers 503 when no agent is connected, having sent nothing', async () => {
@@ -192,6 +202,10 @@ describe('the hub', () => {
     });
     expect(res.statusCode).toBe(503);
     expect(res.json<{ error: string }>().error).toMatch(/no agent .* nothing was sent/);
+    const listed = await h.t.app.inject({ method: 'GET', url: '/clusters/prod/actions' });
+    expect(listed.json<{ actions: unknown[] }>().actions).toMatchObject([
+      { type: 'cordon', outcome: 'withdrawn' },
+    ]);
   });
 
   it('reaches an agent that can only poll, and takes its results over HTTP', async () => {

@@ -3,12 +3,15 @@
  * and shows its keys once; `GET /clusters` and `GET /clusters/:id` list them with their
  * agents' last heartbeat, version, health and channel, and what they ingested;
  * `GET /clusters/:id/batches` shows the newest batches of a kind; `POST /clusters/:id/actions`
- * sends a signed action to the cluster's agent and answers with its result.
+ * records a signed action, sends it to the cluster's agent and answers with its result, and
+ * `GET /clusters/:id/actions` lists what was sent and what became of it.
  */
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { callId, resultError } from '../../cluster/agent/switchboard.js';
-import { type Action, ActionSchema } from '../../core/protocol.js';
+import { isQpError } from '../../core/errors.js';
+import { type Action, ActionSchema, type CallResult } from '../../core/protocol.js';
+import type { HubActionOutcome } from '../../store/hubStore.js';
 import type { AppDeps } from '../deps.js';
 import type { AgentView, ClusterView } from '../hub/agentHub.js';
 import { errorResponses } from '../schemas.js';
@@ -158,6 +161,39 @@ export function clusterRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
   );
 
+  app.get(
+    '/clusters/:id/actions',
+    {
+      schema: {
+        summary: "The newest actions operators sent to the cluster's agent, and their outcomes",
+        tags: ['hub'],
+        params: Type.Object({ id: ClusterId }),
+        querystring: Type.Object({
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+        }),
+        response: { 200: Open, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      const { limit } = request.query as { limit?: number };
+      await hub.hub.cluster(id);
+      return {
+        success: true,
+        actions: (await hub.store.actions(id, limit ?? 50)).map((a) => ({
+          id: a.id,
+          type: a.type,
+          action: a.action,
+          requested_at: iso(a.requestedMs),
+          outcome: a.outcome,
+          message: a.message ?? null,
+          ...(a.result !== undefined ? { result: a.result } : {}),
+          settled_at: iso(a.settledMs),
+        })),
+      };
+    },
+  );
+
   app.post(
     '/clusters/:id/actions',
     {
@@ -173,12 +209,54 @@ export function clusterRoutes(app: FastifyInstance, deps: AppDeps): void {
       const { id } = request.params as { id: string };
       await hub.hub.cluster(id);
       const action = { ...(request.body as object), id: callId() } as Action;
+      // Recorded before it is sent (one path to the cluster): a store that cannot record it
+      // answers 503 and nothing is sent.
+      await hub.store.recordAction({
+        clusterId: id,
+        id: action.id,
+        type: action.type,
+        action: action as unknown as Record<string, unknown>,
+        requestedMs: hub.hub.now(),
+        outcome: 'pending',
+      });
       request.log.info(
         { cluster: id, action: action.type, id: action.id },
         'sending an action to an agent',
       );
+      const settle = async (outcome: HubActionOutcome, message: string, result?: unknown) => {
+        try {
+          await hub.store.settleAction(id, action.id, {
+            outcome,
+            message,
+            ...(result !== undefined ? { result } : {}),
+            settledMs: hub.hub.now(),
+          });
+        } catch (err) {
+          // The action's fate is known and answered; its record stays pending, which says
+          // "unknown", never something false.
+          request.log.warn(
+            { cluster: id, id: action.id, err: String(err) },
+            'could not settle the record of an action',
+          );
+        }
+      };
       const timeoutMs = 60_000 + (action.type === 'drain' ? action.timeoutSec * 1000 : 0);
-      const result = await hub.switchboard.call(id, { kind: 'action', action }, timeoutMs);
+      let result: CallResult;
+      try {
+        result = await hub.switchboard.call(id, { kind: 'action', action }, timeoutMs);
+      } catch (err) {
+        const code = isQpError(err) ? err.code : undefined;
+        await settle(
+          code === 'QP_ERR_UNAVAILABLE'
+            ? 'withdrawn'
+            : code === 'QP_ERR_TIMEOUT'
+              ? 'unanswered'
+              : 'failed',
+          err instanceof Error ? err.message : String(err),
+        );
+        throw err;
+      }
+      await settle(result.outcome, result.message, result.value);
       if (result.outcome !== 'succeeded') throw resultError(id, result);
       return {
         success: true,

@@ -10,6 +10,7 @@ const TABLES = [
   'hub_clusters',
   'hub_agents',
   'hub_batches',
+  'hub_actions',
   'schema_migrations',
 ];
 
