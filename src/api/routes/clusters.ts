@@ -215,7 +215,7 @@ export function clusterRoutes(app: FastifyInstance, deps: AppDeps): void {
         clusterId: id,
         id: action.id,
         type: action.type,
-        action: action as unknown as Record<string, unknown>,
+        action: action,
         requestedMs: hub.hub.now(),
         outcome: 'pending',
       });
