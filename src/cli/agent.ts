@@ -141,7 +141,7 @@ export async function startAgent(
   });
   const url = address.replace('127.0.0.1', 'localhost');
   logger.info(
-    { url, server: loaded.server, backend: config.backendUrl.origin },
+    { url, server: loaded.server, credentials: loaded.source, backend: config.backendUrl.origin },
     `qpilot agent ${VERSION} for cluster ${config.clusterId} serving ${url}`,
   );
   return {

@@ -32,6 +32,8 @@ const MANIFESTS = join(ROOT, 'deploy', 'manifests', 'qpilot.yaml');
 const AGENT_MANIFESTS = join(ROOT, 'deploy', 'manifests', 'qpilot-agent.yaml');
 const namespace = uniqueName('chart');
 let serve: ServeProcess | undefined;
+let hub: ServeProcess | undefined;
+let agent: ServeProcess | undefined;
 
 function helm(args: string[]) {
   const bin = process.env.QPILOT_HELM;
@@ -77,6 +79,35 @@ interface Obj {
   };
 }
 
+/**
+ * What a pod of `serviceAccount` in qpilot-system would have: its token and CA where
+ * client-node's in-cluster configuration reads them (a mount namespace of the process's own),
+ * and the API server's address in the environment.
+ */
+function inPod(dir: string, serviceAccount: string) {
+  const sa = join(dir, 'serviceaccount');
+  const cluster = adminConfig().getCurrentCluster()!;
+  spawnSync('mkdir', ['-p', sa]);
+  writeFileSync(
+    join(sa, 'token'),
+    kubectlOk(['create', 'token', serviceAccount, '-n', 'qpilot-system']).trim(),
+  );
+  writeFileSync(join(sa, 'ca.crt'), readFileSync(cluster.caFile!));
+  writeFileSync(join(sa, 'namespace'), 'qpilot-system');
+  const server = new URL(cluster.server);
+  return {
+    env: { KUBERNETES_SERVICE_HOST: server.hostname, KUBERNETES_SERVICE_PORT: server.port },
+    prefix: [
+      'unshare',
+      '-m',
+      'sh',
+      '-c',
+      'set -e; mount --make-rprivate /; mount -t tmpfs tmpfs /run; d=/run/secrets/kubernetes.io/serviceaccount; mkdir -p $d; cp "$0"/* $d/; exec "$@"',
+      sa,
+    ],
+  };
+}
+
 beforeAll(async () => {
   installAutopilotCrd();
   await createNamespace(namespace);
@@ -85,6 +116,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await agent?.stop();
+  await hub?.stop();
   await serve?.stop();
   await deleteNamespace(namespace);
 });
@@ -219,24 +252,12 @@ describe('the Helm chart', () => {
       }),
     );
     kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', join(dir, 'objects.json')]);
-    // The pod's service account files, where client-node's in-cluster configuration reads them.
-    const sa = join(dir, 'serviceaccount');
-    const cluster = adminConfig().getCurrentCluster()!;
-    spawnSync('mkdir', ['-p', sa]);
-    writeFileSync(
-      join(sa, 'token'),
-      kubectlOk(['create', 'token', 'qpilot', '-n', 'qpilot-system']).trim(),
-    );
-    writeFileSync(join(sa, 'ca.crt'), readFileSync(cluster.caFile!));
-    writeFileSync(join(sa, 'namespace'), 'qpilot-system');
-    const server = new URL(cluster.server);
-    const env: Record<string, string> = {};
+    const pod = inPod(dir, 'qpilot');
+    const env: Record<string, string> = { ...pod.env };
     for (const e of dep.spec!.template!.spec!.containers![0]!.env!)
       if (e.value !== undefined) env[e.name] = e.value;
     env.POD_NAMESPACE = 'qpilot-system';
     env.POD_NAME = 'qpilot-e2e-0';
-    env.KUBERNETES_SERVICE_HOST = server.hostname;
-    env.KUBERNETES_SERVICE_PORT = server.port;
     env.AUTO_SCALE_INTERVAL = '5';
     delete env.PORT;
     delete env.QPILOT_DATA_DIR; // a temporary directory instead of the pod's volume
@@ -248,16 +269,7 @@ describe('the Helm chart', () => {
       cpuRequest: '100m',
       memoryRequest: '64Mi',
     });
-    serve = await startServe(['--host', '127.0.0.1'], env, {
-      prefix: [
-        'unshare',
-        '-m',
-        'sh',
-        '-c',
-        'set -e; mount --make-rprivate /; mount -t tmpfs tmpfs /run; d=/run/secrets/kubernetes.io/serviceaccount; mkdir -p $d; cp "$0"/* $d/; exec "$@"',
-        sa,
-      ],
-    });
+    serve = await startServe(['--host', '127.0.0.1'], env, { prefix: pod.prefix });
     expect(serve.output()).toMatch(/in-cluster service account/);
     kubectlOk(['apply', '-f', '-'], {
       input: JSON.stringify({
@@ -283,5 +295,112 @@ describe('the Helm chart', () => {
     );
     const leader = (await serve.get('/autoscale/status')).body;
     expect(leader).toMatchObject({ leader: true, leader_identity: 'qpilot-e2e-0' });
+  });
+  it('runs the agent as the chart does, in-cluster with its narrowed rights, for a real hub', async () => {
+    hub = await startServe(['--cluster', 'sim', '--auto-scale-enabled', 'false']);
+    const made = await hub.post('/clusters', { id: 'chart' });
+    expect(made.status).toBe(201);
+    const hubUrl = hub.url.replace('localhost', '127.0.0.1');
+    kubectl(['delete', 'secret', 'agent-credentials', '-n', 'qpilot-system']);
+    kubectlOk([
+      'create',
+      'secret',
+      'generic',
+      'agent-credentials',
+      '-n',
+      'qpilot-system',
+      `--from-literal=api-key=${made.body.api_key as string}`,
+      `--from-literal=secret-key=${made.body.secret_key as string}`,
+    ]);
+    const objects = loadAllYaml(
+      template([
+        '--set',
+        'server.enabled=false',
+        '--set',
+        'agent.enabled=true',
+        '--set',
+        'agent.clusterId=chart',
+        '--set',
+        `agent.backend.url=${hubUrl}/`,
+        '--set',
+        `agent.backend.wsUrl=${hubUrl.replace('http', 'ws')}/ws`,
+        '--set',
+        'agent.actions={scale}',
+      ]),
+    ) as (Obj & {
+      spec?: { template?: { spec?: { containers?: { command?: string[]; args?: string[] }[] } } };
+    })[];
+    const dep = objects.find((o) => o.kind === 'Deployment')!;
+    const dir = mkdtempSync(join(tmpdir(), 'qpilot-chart-agent-'));
+    writeFileSync(
+      join(dir, 'objects.json'),
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: objects.filter((o) => o.kind !== 'Deployment'),
+      }),
+    );
+    kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', join(dir, 'objects.json')]);
+    // The container's own command: node, its V8 flags and the bundle (ADR 16), then `agent`.
+    const container = dep.spec!.template!.spec!.containers![0]!;
+    const command = container.command!;
+    expect(command[0]).toBe('node');
+    expect(command.at(-1)).toBe('dist/bundle/agent.mjs');
+    expect(container.args).toEqual(['agent']);
+    const bundled = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'scripts', 'bundleAgent.ts')],
+      { encoding: 'utf8' },
+    );
+    expect(bundled.status, bundled.stderr).toBe(0);
+    const pod = inPod(dir, 'qpilot-agent');
+    const env: Record<string, string> = { ...pod.env };
+    for (const e of container.env!) if (e.value !== undefined) env[e.name] = e.value;
+    env.API_KEY = made.body.api_key as string;
+    env.SECRET_KEY = made.body.secret_key as string;
+    delete env.PORT;
+    delete env.QPILOT_DATA_DIR;
+    agent = await startServe(['--host', '127.0.0.1'], env, {
+      prefix: pod.prefix,
+      command: 'agent',
+      bundle: true,
+      nodeFlags: command.slice(1, -1),
+    });
+    expect(agent.output()).toMatch(/in-cluster service account/);
+    await eventually(
+      'the chart-run agent on its socket',
+      async () => {
+        const c = (await hub!.get('/clusters/chart')).body.cluster as {
+          agents: { channel: string; actions: string[] }[];
+        };
+        return c.agents[0]?.channel === 'websocket' ? c.agents[0] : undefined;
+      },
+      60_000,
+      1000,
+    );
+    await createDeployment({
+      namespace,
+      name: 'remote',
+      replicas: 1,
+      cpuRequest: '100m',
+      memoryRequest: '64Mi',
+    });
+    const scaled = await hub.post('/clusters/chart/actions', {
+      type: 'scale',
+      namespace,
+      name: 'remote',
+      replicas: 3,
+    });
+    expect(scaled.status).toBe(200);
+    expect(
+      (await adminApis().apps.readNamespacedDeployment({ name: 'remote', namespace })).spec
+        ?.replicas,
+    ).toBe(3);
+    // An action the chart did not grant is refused by the agent, before the API server.
+    const cordon = await hub.post('/clusters/chart/actions', {
+      type: 'cordon',
+      node: 'node-000000',
+    });
+    expect(cordon.status).toBe(403);
   });
 });
