@@ -7,16 +7,10 @@ import { beforeAll } from 'vitest';
 import { runClusterClientContract } from '../../src/cluster/testing/contract.js';
 import {
   ROOT,
-  createDeployment,
-  createNamespace,
-  createPdb,
-  deleteNamespace,
+  controlPlaneHarness,
   kubeCluster,
   kubectlOk,
-  nodeNames,
   serviceAccountKubeconfig,
-  sleep,
-  uniqueName,
 } from './lib/e2eEnv.js';
 
 let saKubeconfig: string;
@@ -26,20 +20,6 @@ beforeAll(() => {
   saKubeconfig = serviceAccountKubeconfig('qpilot-system', 'qpilot');
 });
 
-runClusterClientContract('KubeCluster (as the qpilot ServiceAccount)', async () => {
-  const namespace = uniqueName('contract');
-  await createNamespace(namespace);
-  return {
-    client: kubeCluster(saKubeconfig),
-    namespace,
-    nodes: nodeNames(),
-    createDeployment: (spec) =>
-      createDeployment({ namespace, ...spec, usageCpu: '50m', usageMemory: '40Mi' }),
-    createPdb: (spec) => createPdb(namespace, spec),
-    settle: (p) => p,
-    elapse: (ms) => sleep(ms),
-    metricsDelayMs: 90_000,
-    readyTimeoutMs: 90_000,
-    dispose: () => deleteNamespace(namespace),
-  };
-});
+runClusterClientContract('KubeCluster (as the qpilot ServiceAccount)', () =>
+  controlPlaneHarness('contract', kubeCluster(saKubeconfig)),
+);

@@ -22,9 +22,9 @@ import { sign } from '../../src/core/signing.js';
 import {
   ROOT,
   adminApis,
+  controlPlaneHarness,
   createDeployment,
   createNamespace,
-  createPdb,
   deleteNamespace,
   eventually,
   kubeCluster,
@@ -327,8 +327,6 @@ describe('qpilot serve as the hub of qpilot agent', () => {
 });
 
 runClusterClientContract('AgentCluster (a real control plane behind qpilot agent)', async () => {
-  const namespace = uniqueName('agent-contract');
-  await createNamespace(namespace);
   const hub = await startTestHub();
   const made = await hub.hub.createCluster('contract', 'contract');
   const a = await startTestAgent({
@@ -341,21 +339,12 @@ runClusterClientContract('AgentCluster (a real control plane behind qpilot agent
   await eventually('the socket', () =>
     hub.switchboard.state('contract').sockets.length > 0 ? true : undefined,
   );
-  return {
-    client: new AgentCluster(hub.switchboard, 'contract'),
-    namespace,
-    nodes: nodeNames(),
-    createDeployment: (spec) =>
-      createDeployment({ namespace, ...spec, usageCpu: '50m', usageMemory: '40Mi' }),
-    createPdb: (spec) => createPdb(namespace, spec),
-    settle: (p) => p,
-    elapse: (ms) => sleep(ms),
-    metricsDelayMs: 90_000,
-    readyTimeoutMs: 90_000,
-    dispose: async () => {
+  return controlPlaneHarness(
+    'agent-contract',
+    new AgentCluster(hub.switchboard, 'contract'),
+    async () => {
       await a.kill();
       await hub.close();
-      await deleteNamespace(namespace);
     },
-  };
+  );
 });

@@ -11,6 +11,8 @@ import {
 } from '@kubernetes/client-node';
 import { KubeCluster } from '../../../src/cluster/kube/kubeCluster.js';
 import { RealClock } from '../../../src/core/clock.js';
+import type { ClusterClient } from '../../../src/cluster/clusterClient.js';
+import type { ContractHarness } from '../../../src/cluster/testing/contract.js';
 
 export interface E2eEnv {
   name: string;
@@ -292,4 +294,33 @@ export function installAutopilotCrd(): void {
     'crd/autopilots.qpilot.io',
     '--timeout=60s',
   ]);
+}
+
+/**
+ * The contract suite's harness on the real control plane, for `client` (KubeCluster, or
+ * AgentCluster through an agent), in a fresh namespace; `dispose` runs before it is deleted.
+ */
+export async function controlPlaneHarness(
+  prefix: string,
+  client: ClusterClient,
+  dispose: () => Promise<void> = () => Promise.resolve(),
+  namespace = uniqueName(prefix),
+): Promise<ContractHarness> {
+  await createNamespace(namespace);
+  return {
+    client,
+    namespace,
+    nodes: nodeNames(),
+    createDeployment: (spec) =>
+      createDeployment({ namespace, ...spec, usageCpu: '50m', usageMemory: '40Mi' }),
+    createPdb: (spec) => createPdb(namespace, spec),
+    settle: (p) => p,
+    elapse: (ms) => sleep(ms),
+    metricsDelayMs: 90_000,
+    readyTimeoutMs: 90_000,
+    dispose: async () => {
+      await dispose();
+      await deleteNamespace(namespace);
+    },
+  };
 }
