@@ -157,6 +157,10 @@ describe.each(databases)('the hub store on %s', (_name, open) => {
       ]);
       expect(await store.actions('prod', 1)).toHaveLength(1);
       expect(await store.actions('other', 10)).toEqual([]);
+      // A pending action can be discarded (it was refused); a settled one stays.
+      await store.discardAction('prod', 'a-2');
+      await store.discardAction('prod', 'a-1');
+      expect((await store.actions('prod', 10)).map((a) => a.id)).toEqual(['a-1']);
     } finally {
       await sql.close();
     }

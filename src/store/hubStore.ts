@@ -52,7 +52,6 @@ export type HubActionOutcome =
   | 'pending'
   | 'succeeded'
   | 'failed'
-  | 'refused'
   /** Never sent: the agent was not there in time (nothing changed). */
   | 'withdrawn'
   /** Sent and not answered in time: it may have happened. */
@@ -99,6 +98,11 @@ export interface HubStore {
     id: string,
     settled: { outcome: HubActionOutcome; message?: string; result?: unknown; settledMs: number },
   ): Promise<void>;
+  /**
+   * Removes a pending action the agent refused or the cluster rejected (a 4xx: nothing
+   * changed), as the local actuator forgets an operator's refused request.
+   */
+  discardAction(clusterId: string, id: string): Promise<void>;
   /** The newest actions of a cluster, newest first. */
   actions(clusterId: string, limit: number): Promise<HubActionRecord[]>;
 }
@@ -357,6 +361,13 @@ export class SqlHubStore implements HubStore {
         clusterId,
         id,
       ],
+    );
+  }
+
+  async discardAction(clusterId: string, id: string): Promise<void> {
+    await this.sql.all(
+      "DELETE FROM hub_actions WHERE cluster_id = ? AND id = ? AND outcome = 'pending'",
+      [clusterId, id],
     );
   }
 

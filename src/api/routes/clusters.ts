@@ -256,8 +256,24 @@ export function clusterRoutes(app: FastifyInstance, deps: AppDeps): void {
         );
         throw err;
       }
+      if (result.outcome !== 'succeeded') {
+        const err = resultError(id, result);
+        // Refused by the agent or rejected by the cluster as a bad request: nothing changed,
+        // and a 4xx leaves the store as it was too (as the local actuator forgets an
+        // operator's refused request).
+        if (err.status < 500)
+          await hub.store
+            .discardAction(id, action.id)
+            .catch((e: unknown) =>
+              request.log.warn(
+                { cluster: id, id: action.id, err: String(e) },
+                'could not discard the record of a refused action',
+              ),
+            );
+        else await settle('failed', result.message);
+        throw err;
+      }
       await settle(result.outcome, result.message, result.value);
-      if (result.outcome !== 'succeeded') throw resultError(id, result);
       return {
         success: true,
         action,
