@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
+import { Backoff } from '../core/backoff.js';
 import type { Clock } from '../core/clock.js';
 import {
   type AgentMessage,
@@ -63,7 +64,7 @@ export class HubConnection implements AgentLink, Component {
   private socket?: WebSocket;
   private sent = 0;
   private received = 0;
-  private backoffMs: number;
+  private readonly backoff: Backoff;
   /** Batches sent and not yet acknowledged, by key: when they were sent. */
   private readonly inFlight = new Map<string, number>();
   private flushing?: Promise<void>;
@@ -71,11 +72,7 @@ export class HubConnection implements AgentLink, Component {
   private flushTo?: WebSocket;
 
   constructor(private readonly deps: HubConnectionDeps) {
-    this.backoffMs = this.firstBackoffMs();
-  }
-
-  private firstBackoffMs(): number {
-    return this.deps.firstBackoffMs ?? FIRST_BACKOFF_MS;
+    this.backoff = new Backoff(deps.rng, deps.firstBackoffMs ?? FIRST_BACKOFF_MS, MAX_BACKOFF_MS);
   }
 
   registered(): boolean {
@@ -142,12 +139,12 @@ export class HubConnection implements AgentLink, Component {
             `the hub answered registration with ${parsed.ok ? parsed.message.type : parsed.error}`,
           );
         this.isRegistered = true;
-        this.backoffMs = this.firstBackoffMs();
+        this.backoff.reset();
         this.deps.log?.('info', 'Agent registered successfully');
         return true;
       } catch (err) {
         this.deps.log?.('warn', `Failed to register with backend: ${errorText(err)}`);
-        if (!(await this.pause(this.nextBackoff(), signal))) return false;
+        if (!(await this.pause(this.backoff.next(), signal))) return false;
       }
     }
     return false;
@@ -193,7 +190,7 @@ export class HubConnection implements AgentLink, Component {
       }
       if (signal.aborted) return;
       // Down: poll and send over HTTP until it is time to try the socket again.
-      const until = this.deps.clock.now() + this.nextBackoff();
+      const until = this.deps.clock.now() + this.backoff.next();
       while (!signal.aborted && this.deps.clock.now() < until) {
         await this.pollOnce().catch((err: unknown) =>
           this.deps.log?.('warn', `Polling for actions failed: ${errorText(err)}`),
@@ -205,12 +202,6 @@ export class HubConnection implements AgentLink, Component {
         if (waitMs > 0 && !(await this.pause(waitMs, signal))) return;
       }
     }
-  }
-
-  private nextBackoff(): number {
-    const ms = this.backoffMs * (0.5 + this.deps.rng.next() / 2);
-    this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs * 2);
-    return ms;
   }
 
   private async pause(ms: number, signal: AbortSignal): Promise<boolean> {
@@ -240,7 +231,7 @@ export class HubConnection implements AgentLink, Component {
       ws.on('open', () => {
         opened = true;
         this.socket = ws;
-        this.backoffMs = this.firstBackoffMs();
+        this.backoff.reset();
         this.inFlight.clear();
         this.deps.log?.('info', 'WebSocket connection established');
         const flush = () => void this.flushSocket(ws);

@@ -112,22 +112,17 @@ describe.each(databases)('the hub store on %s', (_name, open) => {
       await migrate(sql, 0);
       const store = new SqlHubStore(sql);
       const action = { id: 'a-1', type: 'cordon', node: 'n1' };
-      await store.recordAction({
-        clusterId: 'prod',
-        id: 'a-1',
-        type: 'cordon',
-        action,
-        requestedMs: 10,
-        outcome: 'pending',
-      });
-      await store.recordAction({
-        clusterId: 'prod',
-        id: 'a-2',
-        type: 'scale',
-        action: { id: 'a-2', type: 'scale' },
-        requestedMs: 20,
-        outcome: 'pending',
-      });
+      const pending = (a: Record<string, unknown> & { id: string; type: string }, ms: number) =>
+        store.recordAction({
+          clusterId: 'prod',
+          id: a.id,
+          type: a.type,
+          action: a,
+          requestedMs: ms,
+          outcome: 'pending',
+        });
+      await pending(action, 10);
+      await pending({ id: 'a-2', type: 'scale' }, 20);
       await store.settleAction('prod', 'a-1', {
         outcome: 'succeeded',
         message: 'cordoned',

@@ -72,6 +72,8 @@ interface Obj {
     template?: {
       spec?: {
         containers?: {
+          command?: string[];
+          args?: string[];
           env?: { name: string; value?: string; valueFrom?: unknown }[];
         }[];
       };
@@ -80,11 +82,23 @@ interface Obj {
 }
 
 /**
- * What a pod of `serviceAccount` in qpilot-system would have: its token and CA where
- * client-node's in-cluster configuration reads them (a mount namespace of the process's own),
- * and the API server's address in the environment.
+ * The chart's Deployment run here, as its pod would run it (kwok runs no image): every other
+ * object applied, and what the pod of `serviceAccount` in qpilot-system would have: its token
+ * and CA where client-node's in-cluster configuration reads them (a mount namespace of the
+ * process's own, through `prefix`), the API server's address and the container's literal env.
  */
-function inPod(dir: string, serviceAccount: string) {
+function asItsPod(objects: Obj[], serviceAccount: string) {
+  const dep = objects.find((o) => o.kind === 'Deployment')!;
+  const dir = mkdtempSync(join(tmpdir(), 'qpilot-chart-'));
+  writeFileSync(
+    join(dir, 'objects.json'),
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: objects.filter((o) => o.kind !== 'Deployment'),
+    }),
+  );
+  kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', join(dir, 'objects.json')]);
   const sa = join(dir, 'serviceaccount');
   const cluster = adminConfig().getCurrentCluster()!;
   spawnSync('mkdir', ['-p', sa]);
@@ -95,8 +109,15 @@ function inPod(dir: string, serviceAccount: string) {
   writeFileSync(join(sa, 'ca.crt'), readFileSync(cluster.caFile!));
   writeFileSync(join(sa, 'namespace'), 'qpilot-system');
   const server = new URL(cluster.server);
+  const container = dep.spec!.template!.spec!.containers![0]!;
+  const env: Record<string, string> = {
+    KUBERNETES_SERVICE_HOST: server.hostname,
+    KUBERNETES_SERVICE_PORT: server.port,
+  };
+  for (const e of container.env!) if (e.value !== undefined) env[e.name] = e.value;
   return {
-    env: { KUBERNETES_SERVICE_HOST: server.hostname, KUBERNETES_SERVICE_PORT: server.port },
+    container,
+    env,
     prefix: [
       'unshare',
       '-m',
@@ -239,23 +260,8 @@ describe('the Helm chart', () => {
   });
 
   it('runs qpilot as the chart does, in-cluster as its ServiceAccount, and steers an Autopilot', async () => {
-    const objects = loadAllYaml(readFileSync(MANIFESTS, 'utf8')) as Obj[];
-    const dep = objects.find((o) => o.kind === 'Deployment')!;
-    // Everything but the Deployment (kwok runs no image): qpilot runs here instead.
-    const dir = mkdtempSync(join(tmpdir(), 'qpilot-chart-'));
-    writeFileSync(
-      join(dir, 'objects.json'),
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'List',
-        items: objects.filter((o) => o.kind !== 'Deployment'),
-      }),
-    );
-    kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', join(dir, 'objects.json')]);
-    const pod = inPod(dir, 'qpilot');
-    const env: Record<string, string> = { ...pod.env };
-    for (const e of dep.spec!.template!.spec!.containers![0]!.env!)
-      if (e.value !== undefined) env[e.name] = e.value;
+    const pod = asItsPod(loadAllYaml(readFileSync(MANIFESTS, 'utf8')) as Obj[], 'qpilot');
+    const env = pod.env;
     env.POD_NAMESPACE = 'qpilot-system';
     env.POD_NAME = 'qpilot-e2e-0';
     env.AUTO_SCALE_INTERVAL = '5';
@@ -327,35 +333,14 @@ describe('the Helm chart', () => {
         '--set',
         'agent.actions={scale}',
       ]),
-    ) as (Obj & {
-      spec?: { template?: { spec?: { containers?: { command?: string[]; args?: string[] }[] } } };
-    })[];
-    const dep = objects.find((o) => o.kind === 'Deployment')!;
-    const dir = mkdtempSync(join(tmpdir(), 'qpilot-chart-agent-'));
-    writeFileSync(
-      join(dir, 'objects.json'),
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'List',
-        items: objects.filter((o) => o.kind !== 'Deployment'),
-      }),
-    );
-    kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', join(dir, 'objects.json')]);
+    ) as Obj[];
+    const pod = asItsPod(objects, 'qpilot-agent');
     // The container's own command: node, its V8 flags and the bundle (ADR 16), then `agent`.
-    const container = dep.spec!.template!.spec!.containers![0]!;
-    const command = container.command!;
+    const command = pod.container.command!;
     expect(command[0]).toBe('node');
     expect(command.at(-1)).toBe('dist/bundle/agent.mjs');
-    expect(container.args).toEqual(['agent']);
-    const bundled = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', join(ROOT, 'scripts', 'bundleAgent.ts')],
-      { encoding: 'utf8' },
-    );
-    expect(bundled.status, bundled.stderr).toBe(0);
-    const pod = inPod(dir, 'qpilot-agent');
-    const env: Record<string, string> = { ...pod.env };
-    for (const e of container.env!) if (e.value !== undefined) env[e.name] = e.value;
+    expect(pod.container.args).toEqual(['agent']);
+    const env = pod.env;
     env.API_KEY = made.body.api_key as string;
     env.SECRET_KEY = made.body.secret_key as string;
     delete env.PORT;

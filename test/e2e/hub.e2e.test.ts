@@ -7,7 +7,6 @@
  * nothing; the control loop scales a Deployment of the remote cluster through AgentCluster.
  * Then the ClusterClient contract runs through AgentCluster against the same control plane.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { type IncomingMessage, createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -130,14 +129,6 @@ beforeAll(async () => {
   expect(made.status).toBe(201);
   secretKey = made.body.secret_key as string;
   const hubUrl = serve.url.replace('localhost', '127.0.0.1');
-  const bundled = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', join(ROOT, 'scripts', 'bundleAgent.ts')],
-    {
-      encoding: 'utf8',
-    },
-  );
-  expect(bundled.status, bundled.stderr).toBe(0);
   link = await relay(`${hubUrl.replace('http', 'ws')}/ws`);
   agent = await startServe(
     [

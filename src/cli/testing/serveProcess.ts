@@ -1,5 +1,5 @@
 /** `qpilot serve` as a separate process, the way a user runs it, for the end-to-end suites. */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,11 +23,19 @@ export async function startServe(
   options: {
     prefix?: string[];
     command?: 'serve' | 'agent';
-    /** Run dist/bundle/agent.mjs (`tsx scripts/bundleAgent.ts`), as the chart does. */
+    /** Run dist/bundle/agent.mjs, as the chart does (built from the sources first). */
     bundle?: boolean;
     nodeFlags?: string[];
   } = {},
 ): Promise<ServeProcess> {
+  if (options.bundle) {
+    const built = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'scripts', 'bundleAgent.ts')],
+      { encoding: 'utf8' },
+    );
+    if (built.status !== 0) throw new Error(`the agent's bundle did not build: ${built.stderr}`);
+  }
   const command = [
     ...(options.prefix ?? []),
     process.execPath,

@@ -7,6 +7,7 @@
  * (5,000 pods' events were most of the agent's memory, docs/benchmarks.md).
  */
 import { type KubeConfig, type KubernetesObject, Watch } from '@kubernetes/client-node';
+import { Backoff } from '../../core/backoff.js';
 import { Rng } from '../../core/rng.js';
 import { trimObject } from './watchedList.js';
 
@@ -39,9 +40,8 @@ export class WatchStream<T extends KubernetesObject> {
   private resourceVersion?: string;
   private stopped = true;
   private request?: AbortController;
-  private retryMs = FIRST_RETRY_MS;
   private timer?: NodeJS.Timeout;
-  private readonly rng: Rng;
+  private readonly backoff: Backoff;
   /** Listings so far (the first, and one per 410). */
   listings = 0;
 
@@ -50,7 +50,11 @@ export class WatchStream<T extends KubernetesObject> {
     private readonly options: WatchStreamOptions<T>,
   ) {
     this.watch = new Watch(kc);
-    this.rng = new Rng(`watch stream ${options.path}`);
+    this.backoff = new Backoff(
+      new Rng(`watch stream ${options.path}`),
+      FIRST_RETRY_MS,
+      MAX_RETRY_MS,
+    );
   }
 
   /** Resolves once the first listing has arrived and the watch is open, or they failed (retried). */
@@ -110,7 +114,7 @@ export class WatchStream<T extends KubernetesObject> {
     this.request = undefined;
     if (this.stopped) return;
     // A watch that lasted was healthy, whatever ended it: the backoff starts afresh.
-    if (lastedMs > 10_000) this.retryMs = FIRST_RETRY_MS;
+    if (lastedMs > 10_000) this.backoff.reset();
     // The API server ends every watch after a while: resume at once where it stopped (unless
     // it ended at once, which would make this a busy loop).
     if (!err && this.resourceVersion !== undefined && lastedMs > 1000) {
@@ -118,10 +122,8 @@ export class WatchStream<T extends KubernetesObject> {
       return;
     }
     if (err) this.options.onError?.(err);
-    const delayMs = this.retryMs * (0.5 + this.rng.next() / 2);
-    this.retryMs = Math.min(MAX_RETRY_MS, this.retryMs * 2);
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.connect(), delayMs);
+    this.timer = setTimeout(() => void this.connect(), this.backoff.next());
     this.timer.unref();
   }
 

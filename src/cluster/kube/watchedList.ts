@@ -13,6 +13,7 @@ import {
   ListWatch,
   Watch,
 } from '@kubernetes/client-node';
+import { Backoff } from '../../core/backoff.js';
 import { Rng } from '../../core/rng.js';
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
@@ -46,16 +47,14 @@ export class WatchedList<T extends KubernetesObject> {
   private inSync = false;
   private stopped = true;
   private errors = 0;
-  private retryMs = FIRST_RETRY_MS;
   private timer?: NodeJS.Timeout;
-  /** Jitter, so that watches broken together do not come back together. */
-  private readonly rng: Rng;
+  private readonly backoff: Backoff;
 
   constructor(
     kc: KubeConfig,
     private readonly options: WatchedListOptions<T>,
   ) {
-    this.rng = new Rng(`watch ${options.path}`);
+    this.backoff = new Backoff(new Rng(`watch ${options.path}`), FIRST_RETRY_MS, MAX_RETRY_MS);
     const watch = new Watch(kc);
     // Every watched object is trimmed before ListWatch keeps it.
     const trimming = {
@@ -104,7 +103,7 @@ export class WatchedList<T extends KubernetesObject> {
     }
     if (this.errors === before && !this.stopped) {
       this.inSync = true;
-      this.retryMs = FIRST_RETRY_MS;
+      this.backoff.reset();
     }
   }
 
@@ -115,9 +114,7 @@ export class WatchedList<T extends KubernetesObject> {
     if (this.stopped) return;
     this.options.onError?.(err);
     clearTimeout(this.timer);
-    const delayMs = this.retryMs * (0.5 + this.rng.next() / 2);
-    this.retryMs = Math.min(MAX_RETRY_MS, this.retryMs * 2);
-    this.timer = setTimeout(() => void this.connect(), delayMs);
+    this.timer = setTimeout(() => void this.connect(), this.backoff.next());
     this.timer.unref();
   }
 
