@@ -52,8 +52,6 @@ export type HubActionOutcome =
   | 'pending'
   | 'succeeded'
   | 'failed'
-  /** Never sent: the agent was not there in time (nothing changed). */
-  | 'withdrawn'
   /** Sent and not answered in time: it may have happened. */
   | 'unanswered';
 

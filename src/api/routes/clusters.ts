@@ -9,7 +9,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { callId, resultError } from '../../cluster/agent/switchboard.js';
-import { isQpError } from '../../core/errors.js';
+import { QpError, isQpError } from '../../core/errors.js';
 import { type Action, ActionSchema, type CallResult } from '../../core/protocol.js';
 import type { HubActionOutcome } from '../../store/hubStore.js';
 import type { AppDeps } from '../deps.js';
@@ -241,38 +241,32 @@ export function clusterRoutes(app: FastifyInstance, deps: AppDeps): void {
         }
       };
       const timeoutMs = 60_000 + (action.type === 'drain' ? action.timeoutSec * 1000 : 0);
-      let result: CallResult;
-      try {
-        result = await hub.switchboard.call(id, { kind: 'action', action }, timeoutMs);
-      } catch (err) {
-        const code = isQpError(err) ? err.code : undefined;
-        await settle(
-          code === 'QP_ERR_UNAVAILABLE'
-            ? 'withdrawn'
-            : code === 'QP_ERR_TIMEOUT'
-              ? 'unanswered'
-              : 'failed',
-          err instanceof Error ? err.message : String(err),
-        );
-        throw err;
-      }
-      if (result.outcome !== 'succeeded') {
-        const err = resultError(id, result);
-        // Refused by the agent or rejected by the cluster as a bad request: nothing changed,
-        // and a 4xx leaves the store as it was too (as the local actuator forgets an
-        // operator's refused request).
-        if (err.status < 500)
+      /**
+       * What a failure leaves on record. Never sent (503), refused by the agent, or rejected
+       * as a bad request by the protocol or the cluster (4xx): nothing changed, so the store
+       * is left as it was too, as the local actuator forgets an operator's refused request.
+       * Sent and unanswered (504): it may have happened. Failed in the agent's cluster: failed.
+       */
+      const failed = async (err: QpError, sent: boolean): Promise<never> => {
+        if (err.status < 500 || (!sent && err.code === 'QP_ERR_UNAVAILABLE'))
           await hub.store
             .discardAction(id, action.id)
             .catch((e: unknown) =>
               request.log.warn(
                 { cluster: id, id: action.id, err: String(e) },
-                'could not discard the record of a refused action',
+                'could not discard the record of an action that changed nothing',
               ),
             );
-        else await settle('failed', result.message);
+        else await settle(err.code === 'QP_ERR_TIMEOUT' ? 'unanswered' : 'failed', err.message);
         throw err;
+      };
+      let result: CallResult;
+      try {
+        result = await hub.switchboard.call(id, { kind: 'action', action }, timeoutMs);
+      } catch (err) {
+        return failed(isQpError(err) ? err : new QpError('QP_ERR_INTERNAL', String(err)), false);
       }
+      if (result.outcome !== 'succeeded') return failed(resultError(id, result), true);
       await settle(result.outcome, result.message, result.value);
       return {
         success: true,
