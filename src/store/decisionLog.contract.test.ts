@@ -177,6 +177,30 @@ describe.each(stores)('%s decision log', (_name, open) => {
     await log.close();
   });
 
+  it("keeps each cluster's records apart, and a cluster's view closes nothing", async () => {
+    const home = await open();
+    const east = home.forCluster('east');
+    const mine = await home.append(record(horizontal(2, 3), 'pending'));
+    const theirs = await east.append(record(horizontal(5, 6), 'in_progress'));
+    await east.append(record(vertical('INCREASE', 0.5), 'applied'));
+    expect((await home.recent(10)).map((r) => r.id)).toEqual([mine.id]);
+    expect((await east.recent(10)).map((r) => r.decision.kind)).toEqual(['vertical', 'horizontal']);
+    expect(await home.get(theirs.id)).toBeUndefined();
+    expect(await east.get(theirs.id)).toMatchObject({ outcome: 'in_progress' });
+    expect((await home.unsettled()).map((r) => r.id)).toEqual([mine.id]);
+    expect((await east.unsettled()).map((r) => r.id)).toEqual([theirs.id]);
+    expect([...(await east.lastChanges(0)).keys()].sort()).toEqual(['default/web', 'prod/api']);
+    expect((await home.stats()).totalDecisions).toBe(1);
+    expect((await east.stats()).totalDecisions).toBe(2);
+    // Another cluster's record is not this view's to settle or discard.
+    await home.settle(theirs.id, 'failed', 'no', 9);
+    await home.discard(theirs.id);
+    expect(await east.get(theirs.id)).toMatchObject({ outcome: 'in_progress' });
+    await east.close();
+    expect(await home.recent(10)).toHaveLength(1);
+    await home.close();
+  });
+
   it('has empty statistics when empty', async () => {
     const log = await open();
     expect(await log.stats()).toMatchObject({

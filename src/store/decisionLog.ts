@@ -24,9 +24,17 @@ export interface DecisionLog extends DecisionJournal {
   stats(): Promise<DecisionStats>;
   /**
    * Deletes up to `batch` of the oldest records made before `beforeMs` or older than the
-   * newest `keep`, never one whose change is still open; how many it deleted.
+   * newest `keep`, never one whose change is still open; how many it deleted. Retention is
+   * the store's, not a cluster's: it prunes the records of every cluster.
    */
   prune(limits: RetentionLimits, batch: number): Promise<number>;
+  /**
+   * The same store seen from one cluster of the fleet (ADR 17): what it appends is that
+   * cluster's, and it reads, settles and counts only that cluster's records. The log a store
+   * opens is the home cluster's ('', the cluster `qpilot serve` was started with).
+   */
+  forCluster(clusterId: string): DecisionLog;
+  /** Closes the store; a view of one cluster closes nothing (the store outlives it). */
   close(): Promise<void>;
 }
 
@@ -35,12 +43,43 @@ export interface RetentionLimits {
   keep: number;
 }
 
-export class MemoryDecisionLog implements DecisionLog {
-  private readonly records: DecisionRecord[] = [];
-  private readonly byId = new Map<number, DecisionRecord>();
-  private nextId = 1;
+/** The records of every cluster, shared by the views of one in-memory log. */
+interface Book {
+  records: DecisionRecord[];
+  byId: Map<number, DecisionRecord>;
+  clusterOf: Map<number, string>;
+  nextId: number;
+  capacity: number;
+}
 
-  constructor(private readonly capacity = 10_000) {}
+export class MemoryDecisionLog implements DecisionLog {
+  private readonly book: Book;
+
+  constructor(
+    capacity = 10_000,
+    private readonly cluster = '',
+    book?: Book,
+  ) {
+    this.book = book ?? {
+      records: [],
+      byId: new Map(),
+      clusterOf: new Map(),
+      nextId: 1,
+      capacity,
+    };
+  }
+
+  forCluster(clusterId: string): DecisionLog {
+    return new MemoryDecisionLog(this.book.capacity, clusterId, this.book);
+  }
+
+  private mine(r: DecisionRecord | undefined): r is DecisionRecord {
+    return r !== undefined && this.book.clusterOf.get(r.id) === this.cluster;
+  }
+
+  private all(): DecisionRecord[] {
+    return this.book.records.filter((r) => this.mine(r));
+  }
 
   append(record: NewDecisionRecord): Promise<DecisionRecord> {
     return Promise.resolve({ ...this.store(record) });
@@ -51,41 +90,50 @@ export class MemoryDecisionLog implements DecisionLog {
   }
 
   private store(record: NewDecisionRecord): DecisionRecord {
-    const stored: DecisionRecord = { ...record, id: this.nextId++ };
-    this.records.push(stored);
-    this.byId.set(stored.id, stored);
+    const b = this.book;
+    const stored: DecisionRecord = { ...record, id: b.nextId++ };
+    b.records.push(stored);
+    b.byId.set(stored.id, stored);
+    b.clusterOf.set(stored.id, this.cluster);
     // Past capacity, drop the oldest half at once: shifting one a record would copy them all.
-    if (this.records.length > this.capacity) {
-      const dropped = this.records.splice(0, Math.ceil(this.capacity / 2));
-      for (const r of dropped) this.byId.delete(r.id);
+    if (b.records.length > b.capacity) {
+      const dropped = b.records.splice(0, Math.ceil(b.capacity / 2));
+      for (const r of dropped) this.forget(r.id);
     }
     return stored;
   }
 
+  private forget(id: number): void {
+    this.book.byId.delete(id);
+    this.book.clusterOf.delete(id);
+  }
+
   discard(id: number): Promise<void> {
-    const r = this.byId.get(id);
-    if (r?.outcome === 'pending') {
-      this.byId.delete(id);
-      this.records.splice(this.records.indexOf(r), 1);
+    const r = this.book.byId.get(id);
+    if (this.mine(r) && r.outcome === 'pending') {
+      this.forget(id);
+      this.book.records.splice(this.book.records.indexOf(r), 1);
     }
     return Promise.resolve();
   }
 
   settle(id: number, outcome: DecisionOutcome, message: string, timeMs: number): Promise<void> {
-    const r = this.byId.get(id);
-    if (r) Object.assign(r, { outcome, message, settledMs: timeMs });
+    const r = this.book.byId.get(id);
+    if (this.mine(r)) Object.assign(r, { outcome, message, settledMs: timeMs });
     return Promise.resolve();
   }
 
   unsettled(): Promise<DecisionRecord[]> {
     return Promise.resolve(
-      this.records.filter((r) => OPEN_OUTCOMES.includes(r.outcome)).map((r) => ({ ...r })),
+      this.all()
+        .filter((r) => OPEN_OUTCOMES.includes(r.outcome))
+        .map((r) => ({ ...r })),
     );
   }
 
   lastChanges(sinceMs: number): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    for (const r of this.records) {
+    for (const r of this.all()) {
       if (r.timeMs < sinceMs || !CHANGE_OUTCOMES.includes(r.outcome)) continue;
       // Removing an unhealthy pod is no scaling: it starts no cooldown.
       if (r.decision.kind === 'pod_deletion') continue;
@@ -97,7 +145,7 @@ export class MemoryDecisionLog implements DecisionLog {
 
   recent(limit: number): Promise<DecisionRecord[]> {
     return Promise.resolve(
-      this.records
+      this.all()
         .slice(-limit)
         .reverse()
         .map((r) => ({ ...r })),
@@ -105,27 +153,28 @@ export class MemoryDecisionLog implements DecisionLog {
   }
 
   get(id: number): Promise<DecisionRecord | undefined> {
-    const r = this.byId.get(id);
-    return Promise.resolve(r && { ...r });
+    const r = this.book.byId.get(id);
+    return Promise.resolve(this.mine(r) ? { ...r } : undefined);
   }
 
   stats(): Promise<DecisionStats> {
-    return Promise.resolve(computeStats(this.records));
+    return Promise.resolve(computeStats(this.all()));
   }
 
   prune(limits: RetentionLimits, batch: number): Promise<number> {
-    const cutoff = this.records.length - limits.keep;
+    const records = this.book.records;
+    const cutoff = records.length - limits.keep;
     const doomed = new Set<DecisionRecord>();
-    for (let i = 0; i < this.records.length && doomed.size < batch; i++) {
-      const r = this.records[i]!;
+    for (let i = 0; i < records.length && doomed.size < batch; i++) {
+      const r = records[i]!;
       if ((i < cutoff || r.timeMs < limits.beforeMs) && !OPEN_OUTCOMES.includes(r.outcome))
         doomed.add(r);
     }
     if (doomed.size === 0) return Promise.resolve(0);
-    const kept = this.records.filter((r) => !doomed.has(r));
-    this.records.length = 0;
-    this.records.push(...kept);
-    for (const r of doomed) this.byId.delete(r.id);
+    const kept = records.filter((r) => !doomed.has(r));
+    records.length = 0;
+    records.push(...kept);
+    for (const r of doomed) this.forget(r.id);
     return Promise.resolve(doomed.size);
   }
 

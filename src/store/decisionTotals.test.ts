@@ -1,7 +1,8 @@
 /**
  * The running totals against the plain count: any sequence of appends, settles, discards and
  * prunes leaves SQLite's and PostgreSQL's statistics equal to the in-memory log's, which
- * counts the records it holds one by one.
+ * counts the records it holds one by one — for each cluster apart (ADR 17), whichever
+ * cluster's view an operation goes through.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -75,10 +76,21 @@ const decisionArb: fc.Arbitrary<Decision> = fc.oneof(
     })),
 );
 
+/** The home cluster and another one; an operation goes through one cluster's view. */
+const CLUSTERS = ['', 'east'];
+const viaArb = fc.constantFrom(...CLUSTERS);
+
 type Op =
-  | { op: 'append'; decision: Decision; outcome: DecisionOutcome; timeMs: number; cpu: number }
-  | { op: 'settle'; index: number; outcome: DecisionOutcome }
-  | { op: 'discard'; index: number }
+  | {
+      op: 'append';
+      via: string;
+      decision: Decision;
+      outcome: DecisionOutcome;
+      timeMs: number;
+      cpu: number;
+    }
+  | { op: 'settle'; via: string; index: number; outcome: DecisionOutcome }
+  | { op: 'discard'; via: string; index: number }
   | { op: 'prune'; beforeMs: number; keep: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -86,6 +98,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     weight: 5,
     arbitrary: fc.record({
       op: fc.constant('append' as const),
+      via: viaArb,
       decision: decisionArb,
       outcome: fc.constantFrom(...OUTCOMES),
       timeMs: fc.integer({ min: 0, max: 1000 }),
@@ -96,11 +109,15 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     weight: 2,
     arbitrary: fc.record({
       op: fc.constant('settle' as const),
+      via: viaArb,
       index: fc.nat(),
       outcome: fc.constantFrom(...OUTCOMES),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('discard' as const), index: fc.nat() }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constant('discard' as const), via: viaArb, index: fc.nat() }),
+  },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -130,17 +147,20 @@ function record(o: Extract<Op, { op: 'append' }>): NewDecisionRecord {
 
 /** Applies the same operations to both logs; ids differ between them, so they go by position. */
 async function apply(ops: Op[], logs: DecisionLog[], ids: number[][]): Promise<void> {
+  const view = (log: DecisionLog, via: string) => (via === '' ? log : log.forCluster(via));
   for (const o of ops) {
     if (o.op === 'append') {
-      for (let k = 0; k < logs.length; k++) ids[k]!.push((await logs[k]!.append(record(o))).id);
+      for (let k = 0; k < logs.length; k++)
+        ids[k]!.push((await view(logs[k]!, o.via).append(record(o))).id);
     } else if (o.op === 'prune') {
       for (const log of logs) await log.prune({ beforeMs: o.beforeMs, keep: o.keep }, 1_000_000);
     } else {
       if (ids[0]!.length === 0) continue;
       const i = o.index % ids[0]!.length;
       for (let k = 0; k < logs.length; k++) {
-        if (o.op === 'settle') await logs[k]!.settle(ids[k]![i]!, o.outcome, 'settled', 5);
-        else await logs[k]!.discard(ids[k]![i]!);
+        const log = view(logs[k]!, o.via);
+        if (o.op === 'settle') await log.settle(ids[k]![i]!, o.outcome, 'settled', 5);
+        else await log.discard(ids[k]![i]!);
       }
     }
   }
@@ -179,12 +199,13 @@ describe.each(stores)('%s statistics as running totals', (_name, open) => {
       await fc.assert(
         fc.asyncProperty(fc.array(opArb, { maxLength: 25 }), async (ops) => {
           await apply(ops, [memory, store.decisions], ids);
-          expect(comparable(await store.decisions.stats())).toEqual(
-            comparable(await memory.stats()),
-          );
-          expect((await store.decisions.recent(1_000_000)).map((r) => r.outcome)).toEqual(
-            (await memory.recent(1_000_000)).map((r) => r.outcome),
-          );
+          for (const c of CLUSTERS) {
+            const [sql, mem] = [store.decisions.forCluster(c), memory.forCluster(c)];
+            expect(comparable(await sql.stats())).toEqual(comparable(await mem.stats()));
+            expect((await sql.recent(1_000_000)).map((r) => r.outcome)).toEqual(
+              (await mem.recent(1_000_000)).map((r) => r.outcome),
+            );
+          }
         }),
         { numRuns: 40 },
       );
@@ -199,6 +220,7 @@ describe.each(stores)('%s statistics as running totals', (_name, open) => {
       await store.decisions.append(
         record({
           op: 'append',
+          via: '',
           decision: fc.sample(decisionArb, { numRuns: 1, seed: 1 })[0]!,
           outcome: 'applied',
           timeMs: 1,
@@ -219,10 +241,12 @@ describe.each(stores)('%s statistics as running totals', (_name, open) => {
           await store.sql.all(`DROP TRIGGER decisions_totals_${t}`);
       }
       await store.sql.all('DROP INDEX IF EXISTS samples_time');
+      await store.sql.all('DROP INDEX decisions_cluster');
+      await store.sql.all('ALTER TABLE decisions DROP COLUMN cluster');
       for (const t of ['hub_clusters', 'hub_agents', 'hub_batches', 'hub_actions'])
         await store.sql.all(`DROP TABLE IF EXISTS ${t}`);
       const { migrate } = await import('./migrations.js');
-      expect(await migrate(store.sql, 0)).toEqual([3, 4, 5, 6]);
+      expect(await migrate(store.sql, 0)).toEqual([3, 4, 5, 6, 7]);
       expect(await store.decisions.stats()).toMatchObject({
         totalDecisions: 1,
         appliedScalings: 1,

@@ -5,7 +5,7 @@
  * add the next one.
  */
 import type { Sql } from './sql.js';
-import { DECISION_TOTALS_MIGRATION } from './decisionTotals.js';
+import { DECISION_CLUSTERS_MIGRATION, DECISION_TOTALS_MIGRATION } from './decisionTotals.js';
 import { HUB_ACTIONS_MIGRATION, HUB_MIGRATION } from './hubStore.js';
 
 export type Statement = string | { sqlite: string; postgres: string };
@@ -80,6 +80,7 @@ export const MIGRATIONS: readonly {
   },
   HUB_MIGRATION,
   HUB_ACTIONS_MIGRATION,
+  DECISION_CLUSTERS_MIGRATION,
 ];
 
 const ID = { sqlite: 'INTEGER PRIMARY KEY AUTOINCREMENT', postgres: 'BIGSERIAL PRIMARY KEY' };

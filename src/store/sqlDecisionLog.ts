@@ -29,12 +29,12 @@ const list = (outcomes: readonly DecisionOutcome[]) => outcomes.map((o) => `'${o
 
 const COLUMNS = 'id, time_ms, namespace, workload, pod, outcome, outcome_message, settled_ms, body';
 
-const INSERT = `INSERT INTO decisions (time_ms, namespace, workload, pod, policy, kind, outcome,
+const INSERT = `INSERT INTO decisions (cluster, time_ms, namespace, workload, pod, policy, kind, outcome,
    cpu_action, memory_action, replica_action, cpu_confidence, memory_confidence,
    cpu_usage_cores, memory_usage_mb, fallback, body)
- VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`;
+ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`;
 
-function insertParams(record: NewDecisionRecord): SqlValue[] {
+function insertParams(cluster: string, record: NewDecisionRecord): SqlValue[] {
   const c = decisionColumns(record);
   const body = JSON.stringify({
     decision: record.decision,
@@ -42,6 +42,7 @@ function insertParams(record: NewDecisionRecord): SqlValue[] {
     metrics: record.metrics,
   });
   return [
+    cluster,
     record.timeMs,
     record.namespace,
     record.workload,
@@ -83,36 +84,51 @@ function fromRow(r: Row): DecisionRecord {
   };
 }
 
+/** The log of one cluster ('' is the home cluster); `forCluster` gives another's over the same database. */
 export class SqlDecisionLog implements DecisionLog {
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly cluster = '',
+  ) {}
+
+  forCluster(clusterId: string): DecisionLog {
+    return new SqlDecisionLog(this.sql, clusterId);
+  }
 
   async append(record: NewDecisionRecord): Promise<DecisionRecord> {
-    const rows = await this.sql.all<{ id: number | string }>(INSERT, insertParams(record));
+    const rows = await this.sql.all<{ id: number | string }>(
+      INSERT,
+      insertParams(this.cluster, record),
+    );
     return { ...record, id: Number(rows[0]!.id) };
   }
 
   async appendMany(records: readonly NewDecisionRecord[]): Promise<DecisionRecord[]> {
     if (records.length === 0) return [];
     const results = await this.sql.transaction(
-      records.map((r) => ({ sql: INSERT, params: insertParams(r) })),
+      records.map((r) => ({ sql: INSERT, params: insertParams(this.cluster, r) })),
     );
     return records.map((r, i) => ({ ...r, id: Number(results[i]![0]!.id) }));
   }
 
   async discard(id: number): Promise<void> {
-    await this.sql.all("DELETE FROM decisions WHERE id = ? AND outcome = 'pending'", [id]);
+    await this.sql.all(
+      "DELETE FROM decisions WHERE id = ? AND cluster = ? AND outcome = 'pending'",
+      [id, this.cluster],
+    );
   }
 
   async settle(id: number, outcome: DecisionOutcome, message: string, timeMs: number) {
     await this.sql.all(
-      'UPDATE decisions SET outcome = ?, outcome_message = ?, settled_ms = ? WHERE id = ?',
-      [outcome, message, timeMs, id],
+      'UPDATE decisions SET outcome = ?, outcome_message = ?, settled_ms = ? WHERE id = ? AND cluster = ?',
+      [outcome, message, timeMs, id, this.cluster],
     );
   }
 
   async unsettled(): Promise<DecisionRecord[]> {
     const rows = await this.sql.all<Row>(
-      `SELECT ${COLUMNS} FROM decisions WHERE outcome IN (${list(OPEN_OUTCOMES)}) ORDER BY id`,
+      `SELECT ${COLUMNS} FROM decisions WHERE outcome IN (${list(OPEN_OUTCOMES)}) AND cluster = ? ORDER BY id`,
+      [this.cluster],
     );
     return rows.map(fromRow);
   }
@@ -121,22 +137,26 @@ export class SqlDecisionLog implements DecisionLog {
     const rows = await this.sql.all<{ namespace: string; workload: string; t: number | string }>(
       `SELECT namespace, workload, MAX(time_ms) AS t FROM decisions
        WHERE outcome IN (${list(CHANGE_OUTCOMES)}) AND kind <> 'pod_deletion' AND time_ms >= ?
+         AND cluster = ?
        GROUP BY namespace, workload`,
-      [sinceMs],
+      [sinceMs, this.cluster],
     );
     return new Map(rows.map((r) => [`${r.namespace}/${r.workload}`, Number(r.t)]));
   }
 
   async recent(limit: number): Promise<DecisionRecord[]> {
     const rows = await this.sql.all<Row>(
-      `SELECT ${COLUMNS} FROM decisions ORDER BY id DESC LIMIT ?`,
-      [limit],
+      `SELECT ${COLUMNS} FROM decisions WHERE cluster = ? ORDER BY id DESC LIMIT ?`,
+      [this.cluster, limit],
     );
     return rows.map(fromRow);
   }
 
   async get(id: number): Promise<DecisionRecord | undefined> {
-    const rows = await this.sql.all<Row>(`SELECT ${COLUMNS} FROM decisions WHERE id = ?`, [id]);
+    const rows = await this.sql.all<Row>(
+      `SELECT ${COLUMNS} FROM decisions WHERE id = ? AND cluster = ?`,
+      [id, this.cluster],
+    );
     return rows[0] && fromRow(rows[0]);
   }
 
@@ -160,10 +180,11 @@ export class SqlDecisionLog implements DecisionLog {
 
   /** From the running totals the triggers keep (decisionTotals.ts), not from the log itself. */
   stats(): Promise<DecisionStats> {
-    return statsFromTotals(this.sql);
+    return statsFromTotals(this.sql, this.cluster);
   }
 
+  /** The home cluster's log closes the database; another cluster's view leaves it open. */
   close(): Promise<void> {
-    return this.sql.close();
+    return this.cluster === '' ? this.sql.close() : Promise.resolve();
   }
 }
