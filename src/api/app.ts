@@ -21,7 +21,9 @@ import { experimentRoutes } from './routes/experiments.js';
 import { scalingRoutes } from './routes/scaling.js';
 import { installSecurity } from './security.js';
 import { agentRoutes } from './routes/agents.js';
-import { clusterRoutes } from './routes/clusters.js';
+import { clusterRoutes as hubClusterRoutes } from './routes/clusters.js';
+import { fleetScope, homeScope, registerFleetRoutes } from './clusterScope.js';
+import type { ScopeOf } from './deps.js';
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -93,26 +95,39 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           name: 'hub',
           description: 'Clusters steered through in-cluster agents (docs/protocol.md)',
         },
+        {
+          name: 'fleet',
+          description:
+            "The seed's routes for one cluster of the fleet, steered through its agent (ADR 17)",
+        },
       ],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   infoRoutes(app, deps, endpoints);
-  podRoutes(app, deps);
+  const home = homeScope(deps);
+  // The routes that act on one cluster: here on the home cluster, and under
+  // /clusters/:cluster on each cluster of the fleet.
+  const clusterRoutes = (scoped: FastifyInstance, scopeOf: ScopeOf) => {
+    podRoutes(scoped, scopeOf);
+    nodeRoutes(scoped, scopeOf);
+    controlRoutes(scoped, deps, scopeOf);
+    scalingRoutes(scoped, deps, scopeOf);
+    decisionRoutes(scoped, deps, scopeOf);
+  };
+  clusterRoutes(app, home);
   podStatRoutes(app, deps);
-  nodeRoutes(app, deps);
   modelRoutes(app, deps);
   metricsRoute(app, deps);
-  controlRoutes(app, deps);
-  scalingRoutes(app, deps);
-  decisionRoutes(app, deps);
   experimentRoutes(app, deps);
   if (deps.hub) {
     // Large enough for a listing of every pod of a big cluster in one result.
     await app.register(websocket, { options: { maxPayload: 64 * 1024 * 1024 } });
     agentRoutes(app, deps);
-    clusterRoutes(app, deps);
+    hubClusterRoutes(app, deps);
+    const fleet = fleetScope(deps, home);
+    await registerFleetRoutes(app, (scoped) => clusterRoutes(scoped, fleet));
   }
   await app.ready();
   return app;

@@ -1,5 +1,5 @@
 /** What the HTTP API is built from; `buildApp` never reaches for anything else. */
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { ClusterClient } from '../cluster/clusterClient.js';
 import type { QpilotConfig } from '../config/config.js';
 import type { Clock } from '../core/clock.js';
@@ -12,6 +12,24 @@ import type { ServingModels } from '../policies/servingModels.js';
 import type { Switchboard } from '../cluster/agent/switchboard.js';
 import type { HubStore } from '../store/hubStore.js';
 import type { AgentHub } from './hub/agentHub.js';
+import type { FleetMember } from '../controller/fleet.js';
+import type { NodeReportCache } from './nodeReportCache.js';
+
+/**
+ * What a cluster's routes act on (ADR 17): the home cluster for `/config`, `/decisions`…,
+ * or one cluster of the fleet for `/clusters/:cluster/config`, `/clusters/:cluster/decisions`….
+ */
+export interface ClusterScope {
+  /** The cluster's id in the hub; '' for the home cluster when it is not steered through an agent. */
+  id: string;
+  cluster: ClusterClient;
+  scaling: ScalingService;
+  /** Seed 001's node report of this cluster, cached briefly. */
+  nodeReport: NodeReportCache;
+}
+
+/** The scope a request is for (its route's prefix says which cluster). */
+export type ScopeOf = (request: FastifyRequest) => ClusterScope;
 
 /** The hub of issue 13: the clusters steered through agents, and the agents' channels. */
 export interface HubDeps {
@@ -47,6 +65,10 @@ export interface AppDeps {
   inCluster?: boolean;
   /** The hub for in-cluster agents; its routes are absent without it. */
   hub?: HubDeps;
+  /** The clusters steered besides the home one, each through its agent (ADR 17). */
+  fleet?: { member(clusterId: string): FleetMember | undefined };
+  /** The hub's id of the home cluster, when it is steered through an agent (--agent-cluster). */
+  homeClusterId?: string;
   /** How long a request may take to arrive whole (10 s); shorter in tests. */
   requestTimeoutMs?: number;
 }

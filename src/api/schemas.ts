@@ -21,6 +21,12 @@ export const KubeObjectName = Type.String({
   maxLength: 253,
 });
 
+/** A cluster's CLUSTER_ID in the hub. */
+export const ClusterIdSchema = Type.String({
+  pattern: '^[A-Za-z0-9][-_.A-Za-z0-9]{0,127}$',
+  description: "The cluster's CLUSTER_ID",
+});
+
 export const StringMap = Type.Record(Type.String(), Type.String());
 
 export const errorResponses = {

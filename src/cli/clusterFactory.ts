@@ -118,6 +118,8 @@ export interface ClusterSetup {
   kubeConfig?: KubeConfig;
   /** Whether qpilot runs in a pod of the cluster it steers (where it listens, whether it elects a leader). */
   inCluster: boolean;
+  /** The hub's id of the cluster, when it is steered through its agent. */
+  agentClusterId?: string;
 }
 
 export async function createCluster(
@@ -136,6 +138,7 @@ export async function createCluster(
       );
     return {
       cluster: new AgentCluster(switchboard, config.agentCluster),
+      agentClusterId: config.agentCluster,
       clock: new RealClock(),
       // Where serve itself runs (where it listens), not the steered cluster.
       inCluster: runningInCluster({ env: io.env }),

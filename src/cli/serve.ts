@@ -31,6 +31,11 @@ import { KubeWorkloadCache } from '../cluster/kube/kubeWorkloadCache.js';
 import { type Clock, RealClock } from '../core/clock.js';
 import { Switchboard } from '../cluster/agent/switchboard.js';
 import { AgentHub, type HubEvents } from '../api/hub/agentHub.js';
+import { Fleet } from '../controller/fleet.js';
+import { AgentCluster } from '../cluster/agent/agentCluster.js';
+import type { ClusterClient } from '../cluster/clusterClient.js';
+import type { DecisionLog } from '../store/decisionLog.js';
+import type { ScalingServiceDeps } from '../controller/scalingService.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -56,14 +61,18 @@ export async function startServer(
     clock: hubClock,
     secretKey: (id) => late.hub?.secretKey(id),
   });
-  const { cluster, clock, sim, description, kubeConfig, inCluster } = await createCluster(
-    config,
-    io,
-    true,
-    (method, attempt, error) =>
-      logger.warn({ method, attempt, err: error.message }, 'Kubernetes API call failed; retrying'),
-    switchboard,
-  );
+  const { cluster, clock, sim, description, kubeConfig, inCluster, agentClusterId } =
+    await createCluster(
+      config,
+      io,
+      true,
+      (method, attempt, error) =>
+        logger.warn(
+          { method, attempt, err: error.message },
+          'Kubernetes API call failed; retrying',
+        ),
+      switchboard,
+    );
   // The demo's seed 004 routes act on its web Deployment unless told otherwise.
   if (sim && config.scenario === 'demo' && !config.targetDeployment)
     config.targetDeployment = 'web';
@@ -94,15 +103,8 @@ export async function startServer(
   });
   logger.info({ store: store.description }, `decisions are kept in ${store.description}`);
   const metrics = new ServiceMetrics();
-  const hub = new AgentHub({
-    store: store.hub,
-    switchboard,
-    clock: hubClock,
-    events: hubEvents(logger, metrics),
-  });
-  late.hub = hub;
-  await hub.load();
-  const log = store.decisions;
+  /** The hub's id of the home cluster when serve steers it through its agent (--agent-cluster). */
+  const homeAgentCluster = agentClusterId;
   const elector = leaderElection(config, { clock, kubeConfig, inCluster, logger, metrics });
   const watches = kubeConfig ? startWatches(config, kubeConfig, logger, clock) : undefined;
   const autopilots = watches
@@ -120,42 +122,90 @@ export async function startServer(
   // Not awaited: a cycle before the first listing lists Deployments and pods itself, and
   // decides nothing while the Autopilots are unknown.
   void watches?.started;
-  const scaling = new ScalingService({
-    leadership: elector,
-    cluster,
-    clock,
-    settings: settingsFromConfig(config),
-    policy: servingPolicies(models, (e) => {
-      metrics.policyFallback(e);
-      logger.warn(e, `${e.from} failed for ${e.namespace}/${e.name}; ${e.to} decided instead`);
-    }),
-    log,
+  /** A controller for one cluster; `clusterId` names a cluster of the fleet in logs. */
+  const controller = (
+    target: ClusterClient,
+    log: DecisionLog,
+    extra: Partial<ScalingServiceDeps>,
+    clusterId?: string,
+  ) => {
+    const where = clusterId ? { cluster: clusterId } : {};
+    return new ScalingService({
+      leadership: elector,
+      cluster: target,
+      clock,
+      settings: settingsFromConfig(config),
+      // One set of policies per cluster: they keep per-workload history, and two clusters may
+      // each run a Deployment of the same name.
+      policy: servingPolicies(models, (e) => {
+        metrics.policyFallback(e);
+        logger.warn(
+          { ...where, ...e },
+          `${e.from} failed for ${e.namespace}/${e.name}; ${e.to} decided instead`,
+        );
+      }),
+      log,
+      autopilotsOnly: config.autopilotsOnly,
+      onError: (namespace, name, err) => {
+        metrics.error(name === '*' ? 'loop' : 'workload');
+        logger.warn(
+          { ...where, namespace, workload: name, err: String(err) },
+          'scaling a workload failed',
+        );
+      },
+      observer: {
+        ...metrics.observer,
+        decision: (r) => {
+          metrics.recordDecision(r);
+          logger[r.outcome === 'no_change' ? 'debug' : 'info'](
+            {
+              ...where,
+              namespace: r.namespace,
+              workload: r.workload,
+              policy: r.decision.policy,
+              outcome: r.outcome,
+            },
+            r.message,
+          );
+        },
+      },
+      ...extra,
+    });
+  };
+  const scaling = controller(cluster, store.decisions, {
     // A latency source for workloads with an SLO: Prometheus when configured, else the
     // simulator's own; against a real cluster without Prometheus, none.
     signals: prometheus ? prometheusServiceSignals(prometheus, clock) : sim,
     autopilots,
     cache: watches?.cache,
-    autopilotsOnly: config.autopilotsOnly,
-    onError: (namespace, name, err) => {
-      metrics.error(name === '*' ? 'loop' : 'workload');
-      logger.warn({ namespace, workload: name, err: String(err) }, 'scaling a workload failed');
-    },
-    observer: {
-      ...metrics.observer,
-      decision: (r) => {
-        metrics.recordDecision(r);
-        logger[r.outcome === 'no_change' ? 'debug' : 'info'](
-          {
-            namespace: r.namespace,
-            workload: r.workload,
-            policy: r.decision.policy,
-            outcome: r.outcome,
-          },
-          r.message,
-        );
+    ...(homeAgentCluster ? { reachable: () => switchboard.reachable(homeAgentCluster) } : {}),
+  });
+  // Every other cluster registered with the hub is steered by a controller of its own.
+  const fleet = new Fleet((id) => {
+    const target = new AgentCluster(switchboard, id);
+    const decisions = store.decisions.forCluster(id);
+    const reachable = () => switchboard.reachable(id);
+    return {
+      id,
+      cluster: target,
+      scaling: controller(target, decisions, { clock: hubClock, reachable }, id),
+    };
+  });
+  const hub = new AgentHub({
+    store: store.hub,
+    switchboard,
+    clock: hubClock,
+    events: {
+      ...hubEvents(logger, metrics),
+      known: (id) => {
+        if (id === homeAgentCluster) return;
+        fleet.join(id);
+        logger.info({ cluster: id }, `steering the cluster "${id}" through its agent`);
       },
     },
   });
+  late.hub = hub;
+  await hub.load();
   const sampler = createSampler(cluster, clock, store.samples);
   const retention = startRetention({
     clock,
@@ -181,6 +231,8 @@ export async function startServer(
     logger,
     prometheus,
     models,
+    fleet,
+    homeClusterId: homeAgentCluster,
     hub: {
       hub,
       switchboard,
@@ -223,6 +275,7 @@ export async function startServer(
       await sampler.close();
       await retention.stop();
       await scaling.close();
+      await fleet.close();
       await watches?.stop();
       await elector?.stop();
       await store.close();

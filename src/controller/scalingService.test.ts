@@ -6,7 +6,7 @@ import { MemoryDecisionLog } from '../store/decisionLog.js';
 import { type Leadership, ScalingService } from './scalingService.js';
 import { DEFAULT_SETTINGS } from './settings.js';
 
-function service(leadership?: Leadership) {
+function service(leadership?: Leadership, reachable?: () => boolean) {
   const clock = new ManualClock(Date.UTC(2026, 0, 1));
   const sim = new SimCluster(clock, { seed: 'svc' });
   sim.addNode({ name: 'n1', cpu: '4', memory: '16Gi' });
@@ -24,6 +24,7 @@ function service(leadership?: Leadership) {
     policy: servingPolicies(undefined),
     log,
     leadership,
+    reachable,
   });
   return { s, sim, log, clock };
 }
@@ -45,6 +46,26 @@ describe('ScalingService', () => {
       clock.advance(1000);
     }
     expect(s.autoscaler.status()).toMatchObject({ running: true, cycles: 0 });
+    await s.stopLoop();
+  });
+
+  it('runs no cycle while its cluster cannot be reached, and resumes when it can', async () => {
+    let up = false;
+    const { s, clock } = service(undefined, () => up);
+    s.startLoop();
+    const tick = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        await new Promise((r) => setImmediate(r));
+        clock.advance(1000);
+      }
+    };
+    await tick(5);
+    expect(s.autoscaler.status()).toMatchObject({ running: true, cycles: 0 });
+    expect(s.loopStatus()).toMatchObject({ cluster_reachable: false });
+    up = true;
+    await tick(5);
+    expect(s.autoscaler.status().cycles).toBeGreaterThan(0);
+    expect(s.loopStatus()).toMatchObject({ cluster_reachable: true });
     await s.stopLoop();
   });
 

@@ -54,6 +54,11 @@ export interface ScalingServiceDeps {
   log: DecisionLog;
   policyStates?: PolicyStateStore;
   leadership?: Leadership;
+  /**
+   * Whether the cluster can be reached now (a cluster steered through its agent: an agent is
+   * connected or polling). The loop skips its cycles while it cannot, instead of failing each.
+   */
+  reachable?: () => boolean;
   /** How long a rollout may take before its change is settled as unverified. */
   verifyTimeoutMs?: number;
   /** How often changes in flight are looked at. */
@@ -115,7 +120,7 @@ export class ScalingService {
       cache: deps.cache,
       autopilotsOnly: deps.autopilotsOnly,
       settings: () => this.current,
-      shouldRun: () => deps.leadership?.isLeader() ?? true,
+      shouldRun: () => (deps.leadership?.isLeader() ?? true) && (deps.reachable?.() ?? true),
     });
   }
 
@@ -160,6 +165,7 @@ export class ScalingService {
       thread_alive: s.running,
       leader,
       leader_identity: this.deps.leadership?.holder() ?? null,
+      cluster_reachable: this.deps.reachable?.() ?? true,
       dry_run: this.current.dryRun,
       cycles: s.cycles,
       last_cycle: s.lastCycle

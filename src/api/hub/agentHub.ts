@@ -16,6 +16,8 @@ import type { AgentRecord, ClusterRecord, HubStore, IngestTotals } from '../../s
 export const HEARTBEAT_INTERVAL_SEC = 30;
 
 export interface HubEvents {
+  /** The hub knows a cluster: at start-up, when registered here, or first seen through another replica. */
+  known?(clusterId: string): void;
   registered?(clusterId: string, agentId: string, version: string): void;
   deregistered?(clusterId: string, agentId: string, reason: string): void;
   /** A batch arrived; `duplicate` when its key was stored already (the ack was lost). */
@@ -83,8 +85,10 @@ export class AgentHub {
   }
 
   private remember(c: ClusterRecord): void {
+    const first = !this.hashes.has(c.id);
     this.secrets.set(c.id, c.secretKey);
     this.hashes.set(c.id, c.apiKeyHash);
+    if (first) this.deps.events?.known?.(c.id);
   }
 
   /**

@@ -14,13 +14,10 @@ import { type Action, ActionSchema, type CallResult } from '../../core/protocol.
 import type { HubActionOutcome } from '../../store/hubStore.js';
 import type { AppDeps } from '../deps.js';
 import type { AgentView, ClusterView } from '../hub/agentHub.js';
-import { errorResponses } from '../schemas.js';
+import { ClusterIdSchema, errorResponses } from '../schemas.js';
 
 const Open = Type.Object({}, { additionalProperties: true });
-const ClusterId = Type.String({
-  pattern: '^[A-Za-z0-9][-_.A-Za-z0-9]{0,127}$',
-  description: "The cluster's CLUSTER_ID",
-});
+const ClusterId = ClusterIdSchema;
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
 function agentJson(a: AgentView) {

@@ -5,14 +5,14 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { settingsView, UPDATABLE_FIELDS } from '../../controller/settings.js';
-import type { AppDeps } from '../deps.js';
+import type { ScalingService } from '../../controller/scalingService.js';
+import type { AppDeps, ScopeOf } from '../deps.js';
 import { errorResponses } from '../schemas.js';
 
 const Open = Type.Object({}, { additionalProperties: true });
 
-export function controlRoutes(app: FastifyInstance, deps: AppDeps): void {
-  const { scaling } = deps;
-  const view = () =>
+export function controlRoutes(app: FastifyInstance, deps: AppDeps, scopeOf: ScopeOf): void {
+  const view = (scaling: ScalingService) =>
     settingsView(scaling.settings(), {
       modelPath: deps.modelPath ?? 'models',
       inCluster: deps.inCluster ?? false,
@@ -27,7 +27,7 @@ export function controlRoutes(app: FastifyInstance, deps: AppDeps): void {
         response: { 200: Open },
       },
     },
-    () => view(),
+    (request) => view(scopeOf(request).scaling),
   );
 
   app.post(
@@ -46,9 +46,13 @@ export function controlRoutes(app: FastifyInstance, deps: AppDeps): void {
       },
     },
     (request) => {
+      const { scaling, id } = scopeOf(request);
       scaling.configure(request.body);
-      request.log.info({ fields: Object.keys(request.body as object) }, 'configuration updated');
-      return { success: true as const, message: 'Configuration updated', config: view() };
+      request.log.info(
+        { fields: Object.keys(request.body as object), ...(id ? { cluster: id } : {}) },
+        'configuration updated',
+      );
+      return { success: true as const, message: 'Configuration updated', config: view(scaling) };
     },
   );
 
@@ -68,7 +72,8 @@ export function controlRoutes(app: FastifyInstance, deps: AppDeps): void {
         },
       },
     },
-    () => {
+    (request) => {
+      const { scaling } = scopeOf(request);
       scaling.startLoop();
       return {
         success: true as const,
@@ -90,9 +95,9 @@ export function controlRoutes(app: FastifyInstance, deps: AppDeps): void {
         },
       },
     },
-    () => {
+    (request) => {
       // Not awaited: a cycle may be waiting on a verification; it stops after that workload.
-      void scaling.stopLoop();
+      void scopeOf(request).scaling.stopLoop();
       return { success: true as const, message: 'Auto-scaling stopped' };
     },
   );
@@ -106,6 +111,6 @@ export function controlRoutes(app: FastifyInstance, deps: AppDeps): void {
         response: { 200: Open },
       },
     },
-    () => scaling.loopStatus(),
+    (request) => scopeOf(request).scaling.loopStatus(),
   );
 }

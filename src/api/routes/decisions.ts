@@ -1,7 +1,7 @@
 /** Seed 002's `GET /decisions` and `GET /statistics`. */
 import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
-import type { AppDeps } from '../deps.js';
+import type { AppDeps, ScopeOf } from '../deps.js';
 import { notFound } from '../../core/errors.js';
 import { decisionObjectView, decisionSummaryView, statisticsView } from '../decisionViews.js';
 import { errorResponses } from '../schemas.js';
@@ -26,7 +26,7 @@ const DecisionsQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export function decisionRoutes(app: FastifyInstance, deps: AppDeps): void {
+export function decisionRoutes(app: FastifyInstance, deps: AppDeps, scopeOf: ScopeOf): void {
   app.get<{ Querystring: Static<typeof DecisionsQuery> }>(
     '/decisions',
     {
@@ -45,7 +45,7 @@ export function decisionRoutes(app: FastifyInstance, deps: AppDeps): void {
       },
     },
     async (request) => {
-      const records = await deps.scaling.log.recent(request.query.limit ?? 50);
+      const records = await scopeOf(request).scaling.log.recent(request.query.limit ?? 50);
       const decisions = records.map(decisionSummaryView);
       return { success: true as const, count: decisions.length, decisions };
     },
@@ -67,7 +67,7 @@ export function decisionRoutes(app: FastifyInstance, deps: AppDeps): void {
       },
     },
     async (request) => {
-      const record = await deps.scaling.log.get(request.params.id);
+      const record = await scopeOf(request).scaling.log.get(request.params.id);
       if (!record) throw notFound('decision', String(request.params.id));
       return { success: true as const, decision: decisionObjectView(record) };
     },
@@ -85,18 +85,19 @@ export function decisionRoutes(app: FastifyInstance, deps: AppDeps): void {
         },
       },
     },
-    async () => {
-      const stats = await deps.scaling.log.stats();
+    async (request) => {
+      const { scaling, cluster } = scopeOf(request);
+      const stats = await scaling.log.stats();
       let kubernetesAvailable = true;
       try {
-        await deps.cluster.listNamespaces();
+        await cluster.listNamespaces();
       } catch {
         kubernetesAvailable = false;
       }
-      const policy = deps.scaling.settings().policy;
+      const policy = scaling.settings().policy;
       return {
         success: true as const,
-        statistics: statisticsView(stats, deps.scaling.settings(), {
+        statistics: statisticsView(stats, scaling.settings(), {
           kubernetesAvailable,
           modelType: modelType(policy, deps),
           timestamp: new Date(deps.clock.now()).toISOString(),

@@ -2,8 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { errorResponses } from '../schemas.js';
-import type { AppDeps } from '../deps.js';
-import { NodeReportCache } from '../nodeReportCache.js';
+import type { ScopeOf } from '../deps.js';
 
 const Instrumented = Type.Object({ InstrumentedValue: Type.Number(), Percent: Type.Number() });
 const Resource = Type.Object({
@@ -16,8 +15,7 @@ export const NodeReportSchema = Type.Object({
   Nodes: Type.Array(Type.Object({ NodeName: Type.String(), CPU: Resource, RAM: Resource })),
 });
 
-export function nodeRoutes(app: FastifyInstance, deps: AppDeps): void {
-  const cache = new NodeReportCache(deps.cluster, deps.clock, () => deps.config.nodeReportTtlMs);
+export function nodeRoutes(app: FastifyInstance, scopeOf: ScopeOf): void {
   app.get(
     '/nodes',
     {
@@ -28,9 +26,9 @@ export function nodeRoutes(app: FastifyInstance, deps: AppDeps): void {
         response: { 200: NodeReportSchema, ...errorResponses },
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
       // Already JSON: sent as it is, without another serialisation.
-      const json = await cache.get();
+      const json = await scopeOf(request).nodeReport.get();
       return reply
         .type('application/json; charset=utf-8')
         .serializer((x: unknown) => x as string)

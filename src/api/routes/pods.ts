@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { listAll } from '../../cluster/clusterClient.js';
 import { errorResponses, KubeName, KubeObjectName, StringMap } from '../schemas.js';
-import type { AppDeps } from '../deps.js';
+import type { ScopeOf } from '../deps.js';
 import { podDetailView, podView } from '../views.js';
 import { requireNamespace } from './common.js';
 
@@ -62,7 +62,7 @@ const PodDetail = Type.Object({
   }),
 });
 
-export function podRoutes(app: FastifyInstance, deps: AppDeps): void {
+export function podRoutes(app: FastifyInstance, scopeOf: ScopeOf): void {
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/pods',
     {
@@ -82,12 +82,13 @@ export function podRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
     async (request) => {
       const { namespace, labelSelector } = request.query;
-      if (namespace) await requireNamespace(deps.cluster, namespace);
+      const { cluster, scaling } = scopeOf(request);
+      if (namespace) await requireNamespace(cluster, namespace);
       // The live settings: POST /config may have changed the namespaces since start-up.
-      const namespaces = namespace ? [namespace] : deps.scaling.settings().namespaces;
+      const namespaces = namespace ? [namespace] : scaling.settings().namespaces;
       const pods = [];
       for (const ns of namespaces) {
-        const items = await listAll((o) => deps.cluster.listPods(o), {
+        const items = await listAll((o) => cluster.listPods(o), {
           namespace: ns,
           labelSelector,
           limit: 500,
@@ -110,9 +111,10 @@ export function podRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
     async (request) => {
       const { namespace, pod: name } = request.params;
-      await requireNamespace(deps.cluster, namespace);
-      const pod = await deps.cluster.getPod(namespace, name);
-      const metrics = await deps.cluster.podMetrics({ namespace });
+      const { cluster } = scopeOf(request);
+      await requireNamespace(cluster, namespace);
+      const pod = await cluster.getPod(namespace, name);
+      const metrics = await cluster.podMetrics({ namespace });
       return podDetailView(
         pod,
         metrics.find((m) => m.metadata.name === name),

@@ -11,7 +11,7 @@ import { deploymentNameOfPod, podMatchesDeployment } from '../../cluster/owner.j
 import { direction } from '../../core/decision.js';
 import { invalidArgument } from '../../core/errors.js';
 import type { WorkloadResult } from '../../controller/autoscaler.js';
-import type { AppDeps } from '../deps.js';
+import type { AppDeps, ScopeOf } from '../deps.js';
 import { decisionObjectView, statisticsSummaryView } from '../decisionViews.js';
 import { errorResponses, KubeName, KubeObjectName } from '../schemas.js';
 import { requireNamespace } from './common.js';
@@ -88,9 +88,7 @@ async function settled(results: WorkloadResult[], wait: boolean | undefined) {
   );
 }
 
-export function scalingRoutes(app: FastifyInstance, deps: AppDeps): void {
-  const { scaling, cluster } = deps;
-
+export function scalingRoutes(app: FastifyInstance, deps: AppDeps, scopeOf: ScopeOf): void {
   app.post<{ Params: Static<typeof PodParams>; Querystring: Static<typeof WaitQuery> }>(
     '/scale/pod/:namespace/:pod',
     {
@@ -108,6 +106,7 @@ export function scalingRoutes(app: FastifyInstance, deps: AppDeps): void {
       },
     },
     async (request) => {
+      const { scaling, cluster } = scopeOf(request);
       const { namespace, pod: podName } = request.params;
       await requireNamespace(cluster, namespace);
       const pod = await cluster.getPod(namespace, podName);
@@ -168,6 +167,7 @@ export function scalingRoutes(app: FastifyInstance, deps: AppDeps): void {
       },
     },
     async (request) => {
+      const { scaling } = scopeOf(request);
       if (!scaling.settings().dryRun) scaling.requireLeader();
       const cycle = await scaling.autoscaler.runOnce();
       // A store that took no record: nothing was changed, and the whole request may be retried.
@@ -214,6 +214,7 @@ export function scalingRoutes(app: FastifyInstance, deps: AppDeps): void {
       },
     },
     async (request) => {
+      const { scaling, cluster } = scopeOf(request);
       const { namespace, pod } = request.params;
       const fallback = request.query.enable_horizontal_fallback ?? true;
       await requireNamespace(cluster, namespace);
