@@ -3,7 +3,7 @@ import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { ClusterClient } from '../cluster/clusterClient.js';
 import type { QpilotConfig } from '../config/config.js';
 import type { Clock } from '../core/clock.js';
-import type { ScalingService } from '../controller/scalingService.js';
+import type { Leadership, ScalingService } from '../controller/scalingService.js';
 import type { MetricsSampler } from '../controller/sampler.js';
 import type { SampleStore } from '../store/sampleStore.js';
 import type { ServiceMetrics } from '../metrics/serviceMetrics.js';
@@ -38,6 +38,12 @@ export interface HubDeps {
   store: HubStore;
   /** An agent's WebSocket opened or closed (for logs and metrics). */
   onSocket?(clusterId: string, agentId: string, open: boolean): void;
+  /**
+   * Leader election among replicas: the agents' channels belong to the leader, whose
+   * controllers steer their clusters; a standby answers agents 503 (they retry, and reach the
+   * leader through the Service).
+   */
+  leadership?: Leadership;
 }
 
 export interface AppDeps {

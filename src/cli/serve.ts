@@ -105,7 +105,19 @@ export async function startServer(
   const metrics = new ServiceMetrics();
   /** The hub's id of the home cluster when serve steers it through its agent (--agent-cluster). */
   const homeAgentCluster = agentClusterId;
-  const elector = leaderElection(config, { clock, kubeConfig, inCluster, logger, metrics });
+  const elector = leaderElection(config, {
+    clock,
+    kubeConfig,
+    inCluster,
+    logger,
+    metrics,
+    // The agents' channels follow the lease: a replica that stops leading hangs up on them.
+    onLost: () => {
+      const n = switchboard.hangUpAll();
+      if (n > 0)
+        logger.info({ sockets: n }, `closed ${n} agent sockets: they reconnect to the leader`);
+    },
+  });
   const watches = kubeConfig ? startWatches(config, kubeConfig, logger, clock) : undefined;
   const autopilots = watches
     ? new AutopilotController({
@@ -236,6 +248,7 @@ export async function startServer(
     hub: {
       hub,
       switchboard,
+      ...(elector ? { leadership: elector } : {}),
       store: store.hub,
       onSocket: (clusterId, agentId, open) => {
         metrics.hubSockets.inc(open ? 1 : -1);
@@ -332,6 +345,7 @@ function leaderElection(
     inCluster: boolean;
     logger: Logger;
     metrics: ServiceMetrics;
+    onLost?: () => void;
   },
 ): LeaderElector | undefined {
   const on =
@@ -357,6 +371,7 @@ function leaderElection(
     ),
     onChange: (leader, holder) => {
       ctx.metrics.leader.set(leader ? 1 : 0);
+      if (!leader) ctx.onLost?.();
       ctx.logger.info(
         { identity, leader, holder, lease: `${namespace}/qpilot-leader` },
         leader ? `${identity} leads: it acts on the cluster` : `${identity} is a standby`,

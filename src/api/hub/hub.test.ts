@@ -19,8 +19,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function hubWithCluster(id = 'prod') {
-  const h = await startTestHub();
+async function hubWithCluster(id = 'prod', options: Parameters<typeof startTestHub>[0] = {}) {
+  const h = await startTestHub(options);
   cleanups.push(() => h.close());
   const res = await h.t.app.inject({
     method: 'POST',
@@ -218,6 +218,39 @@ describe('the hub', () => {
     expect(await remote.scaleWorkload('default', 'web', 3)).toMatchObject({ replicas: 3 });
     expect((await a.sim.getWorkload('default', 'web')).spec?.replicas).toBe(3);
     expect((await clusterView(h)).agents[0]?.channel).toBe('polling');
+  });
+
+  it('leaves the agents to the leader: a standby refuses them, and one that stops leading hangs up', async () => {
+    let leader = false;
+    const { h, ...keys } = await hubWithCluster('prod', {
+      leadership: { isLeader: () => leader, holder: () => 'qpilot-a' },
+    });
+    const refused = await fetch(`${h.url}agents/register`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${keys.apiKey}`,
+        'x-qpilot-cluster': 'prod',
+        'content-type': 'application/json',
+      },
+      body: '{}',
+    });
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { error: string }).error).toMatch(
+      /standby; agents connect to the leader \(qpilot-a\)/,
+    );
+    await agentOf(h, keys, { firstBackoffMs: 50 });
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await clusterView(h)).reachable).toBe(false);
+    leader = true;
+    await eventually('the agent on the leader', async () => (await clusterView(h)).reachable);
+    // It stops leading: the agent is hung up on and cannot come back here.
+    leader = false;
+    expect(h.switchboard.hangUpAll()).toBe(1);
+    expect(h.switchboard.reachable('prod')).toBe(false);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(h.switchboard.state('prod').sockets).toEqual([]);
+    leader = true;
+    await eventually('the agent back', () => h.switchboard.state('prod').sockets.length === 1);
   });
 
   it('marks an agent deregistered when it stops', async () => {

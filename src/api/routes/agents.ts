@@ -50,6 +50,15 @@ function parse(text: unknown, expected?: AgentMessage['type']): AgentMessage {
 export function agentRoutes(app: FastifyInstance, deps: AppDeps): void {
   const hub = deps.hub;
   if (!hub) return;
+  /** A standby replica takes no agent: the leader's controllers must be the ones that reach them. */
+  const requireLeader = () => {
+    const l = hub.leadership;
+    if (l && !l.isLeader())
+      throw new QpError(
+        'QP_ERR_UNAVAILABLE',
+        `this qpilot is a standby; agents connect to the leader (${l.holder() ?? 'none yet'}): retry`,
+      );
+  };
 
   for (const [path, type] of Object.entries(ROUTES)) {
     app.post(
@@ -65,6 +74,7 @@ export function agentRoutes(app: FastifyInstance, deps: AppDeps): void {
       },
       async (request) => {
         const clusterId = await authenticate(hub.hub, request);
+        requireLeader();
         const reply = await hub.hub.handle(clusterId, parse(request.body, type));
         return reply ?? {};
       },
@@ -85,6 +95,7 @@ export function agentRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
     async (request) => {
       const clusterId = await authenticate(hub.hub, request);
+      requireLeader();
       const { agent } = request.query as { agent: string };
       return { messages: hub.switchboard.poll(clusterId, agent) };
     },
@@ -98,6 +109,7 @@ export function agentRoutes(app: FastifyInstance, deps: AppDeps): void {
       schema: { summary: "An agent's WebSocket (docs/protocol.md)", tags: ['hub'] },
       preValidation: async (request) => {
         const clusterId = await authenticate(hub.hub, request);
+        requireLeader();
         const agentId = header(request, 'x-qpilot-agent');
         if (!agentId || !/^[A-Za-z0-9][-_.A-Za-z0-9]{0,127}$/.test(agentId))
           throw new QpError(
@@ -112,8 +124,12 @@ export function agentRoutes(app: FastifyInstance, deps: AppDeps): void {
         request as FastifyRequest & { agentLink: { clusterId: string; agentId: string } }
       ).agentLink;
       const log = request.log.child({ cluster: clusterId, agent: agentId });
-      const detach = hub.switchboard.attach(clusterId, agentId, (m) =>
-        socket.send(JSON.stringify(m)),
+      const detach = hub.switchboard.attach(
+        clusterId,
+        agentId,
+        (m) => socket.send(JSON.stringify(m)),
+        // 1012 "service restart": the agent reconnects, and finds the leader.
+        () => socket.close(1012, 'this qpilot stopped leading'),
       );
       hub.onSocket?.(clusterId, agentId, true);
       socket.on('message', (data: Buffer) => {

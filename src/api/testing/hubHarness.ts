@@ -19,6 +19,7 @@ import { RealClock } from '../../core/clock.js';
 import { Rng } from '../../core/rng.js';
 import { openStore, type Store } from '../../store/openStore.js';
 import { AgentHub, type HubEvents } from '../hub/agentHub.js';
+import type { Leadership } from '../../controller/scalingService.js';
 import { type SimApp, simApp } from './simApp.js';
 
 export interface TestHub {
@@ -34,7 +35,7 @@ export interface TestHub {
 }
 
 export async function startTestHub(
-  options: { dir?: string; port?: number; events?: HubEvents } = {},
+  options: { dir?: string; port?: number; events?: HubEvents; leadership?: Leadership } = {},
 ): Promise<TestHub> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'qpilot-hub-'));
   const clock = new RealClock();
@@ -60,7 +61,14 @@ export async function startTestHub(
   });
   late.hub = hub;
   await hub.load();
-  const t = await simApp({ hub: { hub, switchboard, store: store.hub } });
+  const t = await simApp({
+    hub: {
+      hub,
+      switchboard,
+      store: store.hub,
+      ...(options.leadership ? { leadership: options.leadership } : {}),
+    },
+  });
   const address = await t.app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const port = Number(new URL(address).port);
   return {

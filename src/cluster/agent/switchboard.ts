@@ -42,6 +42,8 @@ interface Pending {
 interface Socket {
   agentId: string;
   send: Send;
+  /** Closes the socket (the agent will reconnect). */
+  hangUp?: () => void;
 }
 
 export interface SwitchboardOptions {
@@ -75,8 +77,8 @@ export class Switchboard {
   constructor(private readonly options: SwitchboardOptions) {}
 
   /** An agent's socket opened; returns what to call when it closes. */
-  attach(clusterId: string, agentId: string, send: Send): () => void {
-    const socket: Socket = { agentId, send };
+  attach(clusterId: string, agentId: string, send: Send, hangUp?: () => void): () => void {
+    const socket: Socket = { agentId, send, ...(hangUp ? { hangUp } : {}) };
     const list = this.sockets.get(clusterId) ?? [];
     list.push(socket);
     this.sockets.set(clusterId, list);
@@ -189,6 +191,23 @@ export class Switchboard {
     p.timer.abort();
     p.resolve(result);
     return true;
+  }
+
+  /**
+   * Closes every agent's socket and forgets their polls (this replica stopped leading: the
+   * agents reconnect, and find the leader). Calls already sent settle as unanswered (504) if
+   * their results never come back here; calls still queued wait out their time (503).
+   */
+  hangUpAll(): number {
+    let n = 0;
+    for (const list of [...this.sockets.values()])
+      for (const s of list) {
+        s.hangUp?.();
+        n++;
+      }
+    this.sockets.clear();
+    this.polls.clear();
+    return n;
   }
 
   /** Fails every call in flight (the hub is stopping). */
