@@ -83,6 +83,7 @@ async function relay(hubWsUrl: string) {
 
 const watched = uniqueName('hub');
 const other = uniqueName('hub-manual');
+const fleet = uniqueName('hub-fleet');
 let serve: ServeProcess;
 let agent: ServeProcess;
 let link: Awaited<ReturnType<typeof relay>>;
@@ -95,6 +96,15 @@ beforeAll(async () => {
   kubectlOk(['apply', '-f', `${ROOT}/deploy/rbac-agent.yaml`]);
   await createNamespace(watched);
   await createNamespace(other);
+  await createNamespace(fleet);
+  await createDeployment({
+    namespace: fleet,
+    name: 'api',
+    replicas: 2,
+    cpuRequest: '200m',
+    memoryRequest: '64Mi',
+    usageCpu: '180m',
+  });
   // 180m used of 200m requested: an HPA aiming at 50 % wants about twice the pods.
   await createDeployment({
     namespace: watched,
@@ -161,6 +171,7 @@ afterAll(async () => {
   await link?.close();
   await deleteNamespace(watched);
   await deleteNamespace(other);
+  await deleteNamespace(fleet);
 });
 
 describe('qpilot serve as the hub of qpilot agent', () => {
@@ -314,6 +325,58 @@ describe('qpilot serve as the hub of qpilot agent', () => {
       2000,
     );
     expect(settled).toBeDefined();
+  });
+
+  it('steers a second registered cluster too, with its own settings, loop and decisions (the fleet)', async () => {
+    const made = await serve.post('/clusters', { id: 'e2e-fleet' });
+    expect(made.status).toBe(201);
+    // Its settings start as the server's; before its agent connects, it is given its own.
+    const configured = await serve.post('/clusters/e2e-fleet/config', { namespaces: [fleet] });
+    expect(configured.status).toBe(200);
+    expect((await serve.get('/config')).body.namespaces).toEqual([watched]);
+    const second = await startTestAgent({
+      url: `${serve.url.replace('localhost', '127.0.0.1')}/`,
+      clusterId: 'e2e-fleet',
+      apiKey: made.body.api_key as string,
+      secretKey: made.body.secret_key as string,
+      agentId: 'agent-fleet',
+      cluster: kubeCluster(serviceAccountKubeconfig('qpilot-system', 'qpilot-agent')),
+    });
+    try {
+      const replicas = await eventually(
+        "the fleet's loop to scale api",
+        async () => {
+          const n = await replicasOf(fleet, 'api');
+          return n !== undefined && n > 2 ? n : undefined;
+        },
+        180_000,
+        2000,
+      );
+      expect(replicas).toBeGreaterThan(2);
+      const applied = await eventually(
+        "the change in that cluster's decisions",
+        async () => {
+          const r = await serve.get('/clusters/e2e-fleet/decisions?limit=50');
+          const list = r.body.decisions as { workload: string; outcome: string }[];
+          return list.find((d) => d.workload === 'api' && d.outcome === 'applied');
+        },
+        120_000,
+        2000,
+      );
+      expect(applied).toBeDefined();
+      // Not in the home cluster's.
+      const home = (await serve.get('/decisions?limit=1000')).body.decisions as {
+        workload: string;
+      }[];
+      expect(home.length).toBeGreaterThan(0);
+      expect(home.filter((d) => d.workload === 'api')).toEqual([]);
+      expect((await serve.get('/clusters/e2e-fleet/autoscale/status')).body).toMatchObject({
+        cluster_reachable: true,
+        enabled: true,
+      });
+    } finally {
+      await second.kill();
+    }
   });
 });
 
