@@ -78,4 +78,17 @@ describe("the agent's actuator", () => {
     expect(r.outcome).toBe('failed');
     expect(r.message).toMatch(/nothing/);
   });
+
+  it('says so when it has no Autopilot client, rather than pretend there are none', async () => {
+    const t = setup();
+    const r = await t.run({
+      id: 'a-7',
+      type: 'autopilot_status',
+      namespace: 'default',
+      name: 'web',
+      status: { desiredReplicas: 3 },
+    });
+    expect(r).toMatchObject({ outcome: 'failed', code: 'QP_ERR_UNAVAILABLE' });
+    expect(r.message).toMatch(/does not read Autopilots/);
+  });
 });

@@ -5,9 +5,10 @@
  * actuator recorded the decision before it sent the action (the agent is the far end of
  * AgentCluster); the agent answers with the action's id and what became of it.
  */
+import type { AutopilotCalls, AutopilotStatus } from '../cluster/autopilot.js';
 import type { ClusterClient } from '../cluster/clusterClient.js';
 import type { Clock } from '../core/clock.js';
-import { isQpError } from '../core/errors.js';
+import { QpError, isQpError } from '../core/errors.js';
 import {
   type Action,
   type ActionType,
@@ -22,6 +23,8 @@ export type ActionResult = CallResult;
 
 export interface ExecutorDeps {
   cluster: ClusterClient;
+  /** The cluster's Autopilots, for the hub's Autopilot controller (absent: none can be read). */
+  autopilots?: AutopilotCalls;
   clock: Clock;
   secretKey: string;
   /** The action types this agent takes (its RBAC may allow fewer); all when absent. */
@@ -121,6 +124,8 @@ export class ActionExecutor {
     switch (q.op) {
       case 'listNamespaces':
         return c.listNamespaces();
+      case 'listAutopilots':
+        return this.autopilotCalls().list();
       case 'nodeMetrics':
         return c.nodeMetrics();
       case 'listNodes':
@@ -204,7 +209,21 @@ export class ActionExecutor {
         return {
           message: `recorded ${action.event.reason} on ${action.target.kind} ${action.target.name}`,
         };
+      case 'autopilot_status':
+        await this.autopilotCalls().writeStatus(
+          action.namespace,
+          action.name,
+          action.status as AutopilotStatus,
+        );
+        return { message: `wrote the status of Autopilot ${action.namespace}/${action.name}` };
     }
+  }
+
+  private autopilotCalls(): AutopilotCalls {
+    const a = this.deps.autopilots;
+    if (!a)
+      throw new QpError('QP_ERR_UNAVAILABLE', 'this agent does not read Autopilots (no client)');
+    return a;
   }
 }
 
@@ -216,6 +235,8 @@ function describe(a: Action): string {
       return `${a.type} ${a.namespace}/${a.pod}`;
     case 'update_resources':
       return `update_resources ${a.namespace}/${a.name}`;
+    case 'autopilot_status':
+      return `autopilot_status ${a.namespace}/${a.name}`;
     case 'record_event':
       return `record_event ${a.event.reason}`;
     case 'cordon':

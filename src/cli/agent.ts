@@ -13,6 +13,7 @@ import type { Item } from '../agent/collector.js';
 import { Collector } from '../agent/collector.js';
 import { HubConnection } from '../agent/connection.js';
 import { ActionExecutor } from '../agent/executor.js';
+import { KubeAutopilotCalls } from '../cluster/kube/kubeAutopilots.js';
 import { buildAgentServer } from '../agent/healthServer.js';
 import { Heartbeat } from '../agent/heartbeat.js';
 import { Outbox } from '../agent/outbox.js';
@@ -85,6 +86,8 @@ export async function startAgent(
   const outbox = await Outbox.open<Item>(join(dataDir, 'outbox'));
   const executor = new ActionExecutor({
     cluster,
+    // The hub's Autopilot controller reads and writes the cluster's Autopilots through us.
+    autopilots: new KubeAutopilotCalls(loaded.kc, { requestTimeoutMs: 10_000 }),
     clock,
     secretKey: config.secretKey,
     enabled: config.actions,

@@ -32,6 +32,7 @@ import { type Clock, RealClock } from '../core/clock.js';
 import { Switchboard } from '../cluster/agent/switchboard.js';
 import { AgentHub, type HubEvents } from '../api/hub/agentHub.js';
 import { Fleet } from '../controller/fleet.js';
+import { AgentAutopilots } from '../cluster/agent/agentAutopilots.js';
 import { AgentCluster } from '../cluster/agent/agentCluster.js';
 import type { ClusterClient } from '../cluster/clusterClient.js';
 import type { DecisionLog } from '../store/decisionLog.js';
@@ -134,6 +135,32 @@ export async function startServer(
   // Not awaited: a cycle before the first listing lists Deployments and pods itself, and
   // decides nothing while the Autopilots are unknown.
   void watches?.started;
+  /** The Autopilots of a cluster steered through its agent, read through it (ADR 17). */
+  const remoteAutopilots = (target: AgentCluster, reachable: () => boolean, id: string) => {
+    const reader = new AgentAutopilots({
+      calls: target,
+      clock: hubClock,
+      reachable,
+      onError: (err) =>
+        logger.warn(
+          { cluster: id, err: String(err) },
+          "the cluster's Autopilots could not be read through its agent (nothing is decided until they are)",
+        ),
+    });
+    void reader.start();
+    const controller = new AutopilotController({
+      client: reader,
+      cluster: target,
+      clock: hubClock,
+      onError: (namespace, name, err) =>
+        logger.warn(
+          { cluster: id, namespace, autopilot: name, err: String(err) },
+          'an Autopilot status could not be written',
+        ),
+    });
+    return { reader, controller };
+  };
+
   /** A controller for one cluster; `clusterId` names a cluster of the fleet in logs. */
   const controller = (
     target: ClusterClient,
@@ -184,11 +211,16 @@ export async function startServer(
       ...extra,
     });
   };
+  // A home cluster steered through its agent has its Autopilots read through it too.
+  const homeRemote =
+    homeAgentCluster && cluster instanceof AgentCluster
+      ? remoteAutopilots(cluster, () => switchboard.reachable(homeAgentCluster), homeAgentCluster)
+      : undefined;
   const scaling = controller(cluster, store.decisions, {
     // A latency source for workloads with an SLO: Prometheus when configured, else the
     // simulator's own; against a real cluster without Prometheus, none.
     signals: prometheus ? prometheusServiceSignals(prometheus, clock) : sim,
-    autopilots,
+    autopilots: autopilots ?? homeRemote?.controller,
     cache: watches?.cache,
     ...(homeAgentCluster ? { reachable: () => switchboard.reachable(homeAgentCluster) } : {}),
   });
@@ -197,10 +229,17 @@ export async function startServer(
     const target = new AgentCluster(switchboard, id);
     const decisions = store.decisions.forCluster(id);
     const reachable = () => switchboard.reachable(id);
+    const remote = remoteAutopilots(target, reachable, id);
     return {
       id,
       cluster: target,
-      scaling: controller(target, decisions, { clock: hubClock, reachable }, id),
+      scaling: controller(
+        target,
+        decisions,
+        { clock: hubClock, reachable, autopilots: remote.controller },
+        id,
+      ),
+      stop: () => remote.reader.stop(),
     };
   });
   const hub = new AgentHub({
@@ -289,6 +328,7 @@ export async function startServer(
       await retention.stop();
       await scaling.close();
       await fleet.close();
+      await homeRemote?.reader.stop();
       await watches?.stop();
       await elector?.stop();
       await store.close();

@@ -98,6 +98,15 @@ export interface AutopilotClient {
   stop(): Promise<void>;
 }
 
+/**
+ * The two calls an Autopilot controller makes, without a watch: what an agent answers for its
+ * hub (ADR 17). Without the CRD there are no Autopilots: `list` answers none.
+ */
+export interface AutopilotCalls {
+  list(): Promise<Autopilot[]>;
+  writeStatus(namespace: string, name: string, status: AutopilotStatus): Promise<void>;
+}
+
 /** Whether the pause annotation is set to a true value (KEDA's reading: "true"). */
 export function isPaused(ap: Pick<Autopilot, 'metadata'>): boolean {
   return ap.metadata.annotations?.[PAUSED_ANNOTATION]?.trim().toLowerCase() === 'true';

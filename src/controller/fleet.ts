@@ -12,6 +12,8 @@ export interface FleetMember {
   readonly id: string;
   readonly cluster: ClusterClient;
   readonly scaling: ScalingService;
+  /** What else stops with the member (its Autopilots' reader). */
+  readonly stop?: () => Promise<void>;
 }
 
 export class Fleet {
@@ -44,6 +46,11 @@ export class Fleet {
   /** Stops every member's loop and waits for the changes they were making to be recorded. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.members.values()].map((m) => m.scaling.close()));
+    await Promise.all(
+      [...this.members.values()].map(async (m) => {
+        await m.scaling.close();
+        await m.stop?.();
+      }),
+    );
   }
 }

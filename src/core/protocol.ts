@@ -24,7 +24,8 @@ const header = <T extends string>(type: T) => ({
 
 /**
  * Seed 003's actions, then the three that let the hub's AgentCluster make every change a local
- * ClusterClient makes (a Deployment template's resources, a pod deleted, an Event recorded).
+ * ClusterClient makes (a Deployment template's resources, a pod deleted, an Event recorded),
+ * and the status of an Autopilot, which the hub's Autopilot controller writes (ADR 17).
  */
 export const ACTION_TYPES = [
   'evict',
@@ -37,6 +38,7 @@ export const ACTION_TYPES = [
   'update_resources',
   'delete_pod',
   'record_event',
+  'autopilot_status',
 ] as const;
 export type ActionType = (typeof ACTION_TYPES)[number];
 
@@ -166,6 +168,17 @@ export const ActionSchema = Type.Union([
     },
     { additionalProperties: false },
   ),
+  Type.Object(
+    {
+      id: Key,
+      type: Type.Literal('autopilot_status'),
+      namespace: Name,
+      name: Name,
+      /** The whole status, written through the status subresource (its schema is the CRD's). */
+      status: Type.Object({}, { additionalProperties: true }),
+    },
+    { additionalProperties: false },
+  ),
 ]);
 export type Action = Static<typeof ActionSchema>;
 
@@ -185,7 +198,11 @@ export const QuerySchema = Type.Union([
   Type.Object(
     {
       id: Key,
-      op: Type.Union([Type.Literal('listNamespaces'), Type.Literal('nodeMetrics')]),
+      op: Type.Union([
+        Type.Literal('listNamespaces'),
+        Type.Literal('nodeMetrics'),
+        Type.Literal('listAutopilots'),
+      ]),
     },
     { additionalProperties: false },
   ),
@@ -260,21 +277,9 @@ export const RegisterSchema = Type.Object(
     agentId: Id,
     version: Type.String({ maxLength: 64 }),
     /** The actions this agent will carry out (its RBAC may allow fewer than all). */
-    actions: Type.Array(
-      Type.Union([
-        Type.Literal('evict'),
-        Type.Literal('cordon'),
-        Type.Literal('uncordon'),
-        Type.Literal('drain'),
-        Type.Literal('scale'),
-        Type.Literal('label'),
-        Type.Literal('resize'),
-        Type.Literal('update_resources'),
-        Type.Literal('delete_pod'),
-        Type.Literal('record_event'),
-      ]),
-      { uniqueItems: true },
-    ),
+    actions: Type.Array(Type.Unsafe<ActionType>({ type: 'string', enum: [...ACTION_TYPES] }), {
+      uniqueItems: true,
+    }),
     startedAtMs: Time,
   },
   { additionalProperties: false },

@@ -14,6 +14,7 @@ import { ActionExecutor } from '../../agent/executor.js';
 import { Outbox } from '../../agent/outbox.js';
 import { Switchboard } from '../../cluster/agent/switchboard.js';
 import type { ClusterClient } from '../../cluster/clusterClient.js';
+import type { AutopilotCalls } from '../../cluster/autopilot.js';
 import { SimCluster } from '../../cluster/sim/simCluster.js';
 import { RealClock } from '../../core/clock.js';
 import { Rng } from '../../core/rng.js';
@@ -110,6 +111,8 @@ export async function startTestAgent(options: {
   sim?: SimCluster;
   /** A real cluster behind the agent instead of the simulated one. */
   cluster?: ClusterClient;
+  /** The cluster's Autopilots, as the agent reads and writes them. */
+  autopilots?: AutopilotCalls;
   firstBackoffMs?: number;
   resendAfterMs?: number;
   pollIntervalSec?: number;
@@ -122,6 +125,7 @@ export async function startTestAgent(options: {
   const logs: string[] = [];
   const executor = new ActionExecutor({
     cluster: options.cluster ?? sim,
+    ...(options.autopilots ? { autopilots: options.autopilots } : {}),
     clock,
     secretKey: options.secretKey,
     log: (level, m) => logs.push(`${level} ${m}`),

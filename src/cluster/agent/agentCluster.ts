@@ -26,6 +26,7 @@ import type {
   WorkloadUpdateResult,
 } from '../clusterClient.js';
 import { abortReason } from '../../core/clock.js';
+import type { Autopilot, AutopilotStatus } from '../autopilot.js';
 import type { Action, Query } from '../../core/protocol.js';
 import { resultError, type Switchboard } from './switchboard.js';
 
@@ -91,6 +92,20 @@ export class AgentCluster implements ClusterClient {
 
   listNamespaces(): Promise<string[]> {
     return this.query({ op: 'listNamespaces' });
+  }
+
+  /** The cluster's Autopilots, listed by its agent (none without the CRD). */
+  listAutopilots(): Promise<Autopilot[]> {
+    return this.query({ op: 'listAutopilots' });
+  }
+
+  /** Writes an Autopilot's status through the agent (the status subresource). */
+  async writeAutopilotStatus(
+    namespace: string,
+    name: string,
+    status: AutopilotStatus,
+  ): Promise<void> {
+    await this.act({ type: 'autopilot_status', namespace, name, status: { ...status } });
   }
 
   listNodes(options?: Omit<ListOptions, 'namespace'>): Promise<Page<V1Node>> {

@@ -14,6 +14,7 @@ import {
   AUTOPILOT_PLURAL,
   AUTOPILOT_VERSION,
   type Autopilot,
+  type AutopilotCalls,
   type AutopilotClient,
   type AutopilotStatus,
 } from '../autopilot.js';
@@ -23,6 +24,40 @@ import { kubeApiConfiguration } from './kubeCluster.js';
 import { WatchedList } from './watchedList.js';
 
 const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+/**
+ * One listing and one status write, without a watch: what an agent makes for its hub. A
+ * cluster without the CRD has no Autopilots.
+ */
+export class KubeAutopilotCalls implements AutopilotCalls {
+  private readonly custom: CustomObjectsApi;
+
+  constructor(kc: KubeConfig, options: { requestTimeoutMs: number }) {
+    this.custom = new CustomObjectsApi(kubeApiConfiguration(kc, options.requestTimeoutMs));
+  }
+
+  async list(): Promise<Autopilot[]> {
+    try {
+      const list = await kubeCall(
+        { verb: 'list', resource: AUTOPILOT_PLURAL },
+        async () =>
+          (await this.custom.listClusterCustomObject({
+            group: AUTOPILOT_GROUP,
+            version: AUTOPILOT_VERSION,
+            plural: AUTOPILOT_PLURAL,
+          })) as KubernetesListObject<Autopilot>,
+      );
+      return list.items;
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw err;
+    }
+  }
+
+  writeStatus(namespace: string, name: string, status: AutopilotStatus): Promise<void> {
+    return patchStatus(this.custom, namespace, name, status);
+  }
+}
 
 export class KubeAutopilots implements AutopilotClient {
   private readonly custom: CustomObjectsApi;
@@ -64,21 +99,8 @@ export class KubeAutopilots implements AutopilotClient {
     return this.missing;
   }
 
-  async writeStatus(namespace: string, name: string, status: AutopilotStatus): Promise<void> {
-    await kubeCall({ verb: 'patch', resource: `${AUTOPILOT_PLURAL}/status`, namespace, name }, () =>
-      this.custom.patchNamespacedCustomObjectStatus(
-        {
-          group: AUTOPILOT_GROUP,
-          version: AUTOPILOT_VERSION,
-          plural: AUTOPILOT_PLURAL,
-          namespace,
-          name,
-          // A merge patch replaces lists whole and removes fields set to null.
-          body: { status: withNulls(status) },
-        },
-        MERGE,
-      ),
-    );
+  writeStatus(namespace: string, name: string, status: AutopilotStatus): Promise<void> {
+    return patchStatus(this.custom, namespace, name, status);
   }
 
   start(): Promise<void> {
@@ -88,6 +110,28 @@ export class KubeAutopilots implements AutopilotClient {
   stop(): Promise<void> {
     return this.watched.stop();
   }
+}
+
+async function patchStatus(
+  custom: CustomObjectsApi,
+  namespace: string,
+  name: string,
+  status: AutopilotStatus,
+): Promise<void> {
+  await kubeCall({ verb: 'patch', resource: `${AUTOPILOT_PLURAL}/status`, namespace, name }, () =>
+    custom.patchNamespacedCustomObjectStatus(
+      {
+        group: AUTOPILOT_GROUP,
+        version: AUTOPILOT_VERSION,
+        plural: AUTOPILOT_PLURAL,
+        namespace,
+        name,
+        // A merge patch replaces lists whole and removes fields set to null.
+        body: { status: withNulls(status) },
+      },
+      MERGE,
+    ),
+  );
 }
 
 function isNotFound(err: unknown): boolean {
