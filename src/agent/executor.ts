@@ -5,7 +5,7 @@
  * actuator recorded the decision before it sent the action (the agent is the far end of
  * AgentCluster); the agent answers with the action's id and what became of it.
  */
-import type { AutopilotCalls, AutopilotStatus } from '../cluster/autopilot.js';
+import type { AutopilotCalls } from '../cluster/autopilot.js';
 import type { ClusterClient } from '../cluster/clusterClient.js';
 import type { Clock } from '../core/clock.js';
 import { QpError, isQpError } from '../core/errors.js';
@@ -210,11 +210,7 @@ export class ActionExecutor {
           message: `recorded ${action.event.reason} on ${action.target.kind} ${action.target.name}`,
         };
       case 'autopilot_status':
-        await this.autopilotCalls().writeStatus(
-          action.namespace,
-          action.name,
-          action.status as AutopilotStatus,
-        );
+        await this.autopilotCalls().writeStatus(action.namespace, action.name, action.status);
         return { message: `wrote the status of Autopilot ${action.namespace}/${action.name}` };
     }
   }

@@ -34,7 +34,7 @@ function memoryAutopilots(items: Autopilot[]): AutopilotCalls & { written: strin
 const web: Autopilot = {
   metadata: { namespace: 'default', name: 'web', creationTimestamp: new Date(0) },
   spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' } },
-} as Autopilot;
+};
 
 describe('Autopilots through an agent', () => {
   it('lists them through the agent, writes their status as an action, and stops using a stale list', async () => {
