@@ -137,15 +137,21 @@ export async function startServer(
   void watches?.started;
   /** The Autopilots of a cluster steered through its agent, read through it (ADR 17). */
   const remoteAutopilots = (target: AgentCluster, reachable: () => boolean, id: string) => {
+    // Said once every five minutes per error, not at every refresh.
+    const lastLogged = new Map<string, number>();
     const reader = new AgentAutopilots({
       calls: target,
       clock: hubClock,
       reachable,
-      onError: (err) =>
+      onError: (err) => {
+        const text = String(err);
+        if ((lastLogged.get(text) ?? -Infinity) > hubClock.now() - 300_000) return;
+        lastLogged.set(text, hubClock.now());
         logger.warn(
-          { cluster: id, err: String(err) },
+          { cluster: id, err: text },
           "the cluster's Autopilots could not be read through its agent (nothing is decided until they are)",
-        ),
+        );
+      },
     });
     void reader.start();
     const controller = new AutopilotController({

@@ -26,6 +26,7 @@ import {
   createNamespace,
   deleteNamespace,
   eventually,
+  installAutopilotCrd,
   kubeCluster,
   kubectlOk,
   nodeNames,
@@ -94,9 +95,30 @@ const replicasOf = async (namespace: string, name: string) =>
 
 beforeAll(async () => {
   kubectlOk(['apply', '-f', `${ROOT}/deploy/rbac-agent.yaml`]);
+  installAutopilotCrd();
   await createNamespace(watched);
   await createNamespace(other);
   await createNamespace(fleet);
+  await createDeployment({
+    namespace: fleet,
+    name: 'queue',
+    replicas: 1,
+    cpuRequest: '100m',
+    memoryRequest: '64Mi',
+  });
+  // An Autopilot of the remote cluster: read and given its status through the agent.
+  kubectlOk(['apply', '-f', '-'], {
+    input: JSON.stringify({
+      apiVersion: 'qpilot.io/v1alpha1',
+      kind: 'Autopilot',
+      metadata: { name: 'queue', namespace: fleet },
+      spec: {
+        targetRef: { kind: 'Deployment', name: 'queue' },
+        policy: 'static',
+        constraints: { minReplicas: 3, maxReplicas: 4 },
+      },
+    }),
+  });
   await createDeployment({
     namespace: fleet,
     name: 'api',
@@ -370,6 +392,27 @@ describe('qpilot serve as the hub of qpilot agent', () => {
       }[];
       expect(home.length).toBeGreaterThan(0);
       expect(home.filter((d) => d.workload === 'api')).toEqual([]);
+      // Its Autopilot was read through the agent, steered its target, and got its status.
+      await eventually(
+        'queue scaled to 3 by its Autopilot',
+        async () => ((await replicasOf(fleet, 'queue')) === 3 ? true : undefined),
+        120_000,
+        2000,
+      );
+      const ap = await eventually(
+        "the Autopilot's status, written through the agent",
+        () => {
+          const got = JSON.parse(
+            kubectlOk(['get', 'autopilot', 'queue', '-n', fleet, '-o', 'json']),
+          ) as { status?: { conditions?: { type: string; status: string }[] } };
+          return got.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
+            ? got
+            : undefined;
+        },
+        120_000,
+        2000,
+      );
+      expect(ap.status).toBeDefined();
       expect((await serve.get('/clusters/e2e-fleet/autoscale/status')).body).toMatchObject({
         cluster_reachable: true,
         enabled: true,
