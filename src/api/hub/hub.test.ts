@@ -253,6 +253,23 @@ describe('the hub', () => {
     await eventually('the agent back', () => h.switchboard.state('prod').sockets.length === 1);
   });
 
+  it('documents each fleet route with its cluster, and answers 404 for a cluster it does not steer', async () => {
+    const { h } = await hubWithCluster();
+    const doc = (await h.t.app.inject({ method: 'GET', url: '/docs/json' })).json<{
+      paths: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>>;
+    }>();
+    const config = doc.paths['/clusters/{cluster}/config']?.post;
+    expect(config?.parameters?.map((p) => `${p.in}:${p.name}`)).toContain('path:cluster');
+    const pod = doc.paths['/clusters/{cluster}/pods/{namespace}/{pod}']?.get;
+    expect(pod?.parameters?.map((p) => p.name).sort()).toEqual(['cluster', 'namespace', 'pod']);
+    // simApp has no fleet: every cluster is unknown to it.
+    const res = await h.t.app.inject({ method: 'GET', url: '/clusters/prod/decisions' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json<{ error: string }>().error).toMatch(/not steered by this qpilot/);
+    const bad = await h.t.app.inject({ method: 'GET', url: '/clusters/-bad/decisions' });
+    expect(bad.statusCode).toBe(400);
+  });
+
   it('marks an agent deregistered when it stops', async () => {
     const { h, ...keys } = await hubWithCluster();
     const a = await agentOf(h, keys);
