@@ -79,7 +79,7 @@ describe("the agent's actuator", () => {
     expect(r.message).toMatch(/nothing/);
   });
 
-  it('says so when it has no Autopilot client, rather than pretend there are none', async () => {
+  it('takes no autopilot_status without an Autopilot client, and does not announce it', async () => {
     const t = setup();
     const r = await t.run({
       id: 'a-7',
@@ -88,7 +88,11 @@ describe("the agent's actuator", () => {
       name: 'web',
       status: { desiredReplicas: 3 },
     });
-    expect(r).toMatchObject({ outcome: 'failed', code: 'QP_ERR_UNAVAILABLE' });
-    expect(r.message).toMatch(/does not read Autopilots/);
+    expect(r).toMatchObject({
+      outcome: 'refused',
+      message: 'autopilot_status is not enabled on this agent',
+    });
+    expect(t.executor.actions()).not.toContain('autopilot_status');
+    expect(t.executor.actions()).toContain('scale');
   });
 });

@@ -40,9 +40,11 @@ export class ActionExecutor {
     this.verifier = new SignatureVerifier(deps.secretKey, { maxSkewMs: deps.maxSkewMs });
   }
 
-  /** The action types this agent takes. */
+  /** The action types this agent takes: without an Autopilot client, never autopilot_status. */
   actions(): ActionType[] {
-    return [...(this.deps.enabled ?? ACTION_TYPES)];
+    return (this.deps.enabled ?? ACTION_TYPES).filter(
+      (t) => t !== 'autopilot_status' || this.deps.autopilots !== undefined,
+    );
   }
 
   async execute(action: Action, signature: Signature): Promise<ActionResult> {

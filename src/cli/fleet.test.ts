@@ -68,6 +68,11 @@ describe('a fleet of clusters', () => {
     const waiting = await s.get('/clusters/east/autoscale/status');
     expect(waiting.body).toMatchObject({ cluster_reachable: false });
     const agent = await agentFor(s, keys);
+    const listed = (await s.get('/clusters')).body.clusters as { id: string; steering: unknown }[];
+    expect(listed.find((c) => c.id === 'east')?.steering).toMatchObject({
+      enabled: false,
+      dry_run: false,
+    });
 
     // The fleet's routes read the remote cluster, not the home one.
     const nodes = await s.get('/clusters/east/nodes');

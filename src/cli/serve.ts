@@ -143,6 +143,7 @@ export async function startServer(
       calls: target,
       clock: hubClock,
       reachable,
+      readsAutopilots: () => late.hub?.takes(id, 'autopilot_status') ?? false,
       onError: (err) => {
         const text = String(err);
         if ((lastLogged.get(text) ?? -Infinity) > hubClock.now() - 300_000) return;

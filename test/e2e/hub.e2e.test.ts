@@ -15,6 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { startTestAgent, startTestHub } from '../../src/api/testing/hubHarness.js';
 import { AgentCluster } from '../../src/cluster/agent/agentCluster.js';
+import { KubeAutopilotCalls } from '../../src/cluster/kube/kubeAutopilots.js';
+import { KubeConfig } from '@kubernetes/client-node';
 import { runClusterClientContract } from '../../src/cluster/testing/contract.js';
 import { type ServeProcess, startServe } from '../../src/cli/testing/serveProcess.js';
 import { sign } from '../../src/core/signing.js';
@@ -356,13 +358,18 @@ describe('qpilot serve as the hub of qpilot agent', () => {
     const configured = await serve.post('/clusters/e2e-fleet/config', { namespaces: [fleet] });
     expect(configured.status).toBe(200);
     expect((await serve.get('/config')).body.namespaces).toEqual([watched]);
+    const asAgent = serviceAccountKubeconfig('qpilot-system', 'qpilot-agent');
+    const kc = new KubeConfig();
+    kc.loadFromFile(asAgent);
     const second = await startTestAgent({
       url: `${serve.url.replace('localhost', '127.0.0.1')}/`,
       clusterId: 'e2e-fleet',
       apiKey: made.body.api_key as string,
       secretKey: made.body.secret_key as string,
       agentId: 'agent-fleet',
-      cluster: kubeCluster(serviceAccountKubeconfig('qpilot-system', 'qpilot-agent')),
+      cluster: kubeCluster(asAgent),
+      // As qpilot agent reads them: listed and given their status through the agent's rights.
+      autopilots: new KubeAutopilotCalls(kc, { requestTimeoutMs: 10_000 }),
     });
     try {
       const replicas = await eventually(

@@ -80,6 +80,14 @@ export class AgentHub {
       this.agents.set(key(a.clusterId, a.agentId), a);
   }
 
+  /** Whether an agent of the cluster that has not deregistered takes actions of this type. */
+  takes(clusterId: string, action: string): boolean {
+    for (const a of this.agents.values())
+      if (a.clusterId === clusterId && a.deregisteredMs === undefined && a.actions.includes(action))
+        return true;
+    return false;
+  }
+
   secretKey(clusterId: string): string | undefined {
     return this.secrets.get(clusterId);
   }

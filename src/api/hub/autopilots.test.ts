@@ -56,9 +56,11 @@ describe('Autopilots through an agent', () => {
       calls: cluster,
       clock: new RealClock(),
       reachable: () => h.switchboard.reachable('prod'),
+      readsAutopilots: () => h.hub.takes('prod', 'autopilot_status'),
       refreshMs: 50,
       maxAgeMs: 300,
     });
+    await eventually('the agent registered', () => h.hub.takes('prod', 'autopilot_status'));
     expect(reader.list()).toBeUndefined();
     await reader.start();
     cleanups.push(() => reader.stop());
@@ -80,5 +82,41 @@ describe('Autopilots through an agent', () => {
     await eventually('the stale list dropped', () =>
       reader.list() === undefined ? true : undefined,
     );
+  });
+
+  it('sees none on a cluster whose agent does not read Autopilots, and asks it nothing', async () => {
+    const h = await startTestHub();
+    cleanups.push(() => h.close());
+    const made = await h.hub.createCluster('prod', 'prod');
+    // No Autopilot client: the agent does not announce autopilot_status.
+    const agent = await startTestAgent({
+      url: h.url,
+      clusterId: 'prod',
+      apiKey: made.apiKey,
+      secretKey: made.secretKey,
+    });
+    cleanups.push(() => agent.kill());
+    await eventually('its registration', () => h.hub.takes('prod', 'scale'));
+    expect(h.hub.takes('prod', 'autopilot_status')).toBe(false);
+    let asked = 0;
+    const reader = new AgentAutopilots({
+      calls: {
+        listAutopilots: () => {
+          asked++;
+          return Promise.resolve([]);
+        },
+        writeAutopilotStatus: () => Promise.resolve(),
+      },
+      clock: new RealClock(),
+      reachable: () => h.switchboard.reachable('prod'),
+      readsAutopilots: () => h.hub.takes('prod', 'autopilot_status'),
+      refreshMs: 20,
+    });
+    await reader.start();
+    cleanups.push(() => reader.stop());
+    await eventually('the agent reachable', () => h.switchboard.reachable('prod'));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(reader.list()).toEqual([]);
+    expect(asked).toBe(0);
   });
 });

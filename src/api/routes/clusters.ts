@@ -13,6 +13,7 @@ import { QpError, isQpError } from '../../core/errors.js';
 import { type Action, ActionSchema, type CallResult } from '../../core/protocol.js';
 import type { HubActionOutcome } from '../../store/hubStore.js';
 import type { AppDeps } from '../deps.js';
+import type { ScalingService } from '../../controller/scalingService.js';
 import type { AgentView, ClusterView } from '../hub/agentHub.js';
 import { ClusterIdSchema, errorResponses } from '../schemas.js';
 
@@ -44,12 +45,26 @@ function agentJson(a: AgentView) {
   };
 }
 
-function clusterJson(c: ClusterView) {
+/** How qpilot steers the cluster (ADR 17): its loop and settings in brief; null when it does not. */
+function steeringJson(scaling: ScalingService | undefined) {
+  if (!scaling) return null;
+  const s = scaling.loopStatus();
+  return {
+    enabled: s.enabled,
+    running: s.running,
+    dry_run: s.dry_run,
+    cycles: s.cycles,
+    last_cycle_at: s.last_cycle?.started_at ?? null,
+  };
+}
+
+function clusterJson(c: ClusterView, scaling: ScalingService | undefined) {
   return {
     id: c.id,
     name: c.name,
     created_at: iso(c.createdMs),
     reachable: c.reachable,
+    steering: steeringJson(scaling),
     agents: c.agents.map(agentJson),
     ingest: c.ingest.map((t) => ({
       kind: t.kind,
@@ -68,6 +83,9 @@ const ActionBody = Type.Union(
 export function clusterRoutes(app: FastifyInstance, deps: AppDeps): void {
   const hub = deps.hub;
   if (!hub) return;
+  const steeredBy = (id: string) =>
+    id === deps.homeClusterId ? deps.scaling : deps.fleet?.member(id)?.scaling;
+  const json = (c: ClusterView) => clusterJson(c, steeredBy(c.id));
 
   app.post(
     '/clusters',
@@ -106,7 +124,7 @@ export function clusterRoutes(app: FastifyInstance, deps: AppDeps): void {
         response: { 200: Open, ...errorResponses },
       },
     },
-    async () => ({ success: true, clusters: (await hub.hub.clusters()).map(clusterJson) }),
+    async () => ({ success: true, clusters: (await hub.hub.clusters()).map(json) }),
   );
 
   app.get(
@@ -121,7 +139,7 @@ export function clusterRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
     async (request) => {
       const { id } = request.params as { id: string };
-      return { success: true, cluster: clusterJson(await hub.hub.cluster(id)) };
+      return { success: true, cluster: json(await hub.hub.cluster(id)) };
     },
   );
 

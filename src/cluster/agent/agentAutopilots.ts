@@ -18,6 +18,12 @@ export interface AgentAutopilotsOptions {
   clock: Clock;
   /** Whether a call can reach the cluster now; the list is not read while it cannot. */
   reachable: () => boolean;
+  /**
+   * Whether the cluster's agent reads Autopilots (it announced `autopilot_status` when it
+   * registered). An agent that does not (older, or with the action disabled) steers a cluster
+   * whose Autopilots qpilot cannot see or update: it has none, as a cluster without the CRD.
+   */
+  readsAutopilots: () => boolean;
   /** How often the list is read (10 s). */
   refreshMs?: number;
   /** How old a list may be and still be used (three refreshes). */
@@ -32,6 +38,7 @@ export class AgentAutopilots implements AutopilotClient {
   constructor(private readonly o: AgentAutopilotsOptions) {}
 
   list(): readonly Autopilot[] | undefined {
+    if (!this.o.readsAutopilots()) return [];
     if (!this.latest) return undefined;
     const maxAgeMs = this.o.maxAgeMs ?? 3 * (this.o.refreshMs ?? 10_000);
     return this.o.clock.now() - this.latest.atMs <= maxAgeMs ? this.latest.items : undefined;
@@ -51,7 +58,8 @@ export class AgentAutopilots implements AutopilotClient {
 
   start(): Promise<void> {
     this.loop ??= runLoop(this.o.clock, async () => {
-      if (this.o.reachable()) await this.refresh().catch((err: unknown) => this.o.onError?.(err));
+      if (this.o.reachable() && this.o.readsAutopilots())
+        await this.refresh().catch((err: unknown) => this.o.onError?.(err));
       // While the cluster cannot be reached, look again every second.
       return this.o.reachable() ? (this.o.refreshMs ?? 10_000) : 1000;
     });
