@@ -126,6 +126,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(websocket, { options: { maxPayload: 64 * 1024 * 1024 } });
     agentRoutes(app, deps);
     hubClusterRoutes(app, deps);
+  }
+  if (deps.hub || deps.fleet) {
     const fleet = fleetScope(deps, home);
     await registerFleetRoutes(app, (scoped) => clusterRoutes(scoped, fleet));
   }

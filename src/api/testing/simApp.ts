@@ -17,6 +17,7 @@ import { DEFAULT_SETTINGS, type ScalingSettings } from '../../controller/setting
 import { servingPolicies } from '../../policies/servingPolicies.js';
 import { type DecisionLog, MemoryDecisionLog } from '../../store/decisionLog.js';
 import type { Store } from '../../store/openStore.js';
+import type { FleetMember } from '../../controller/fleet.js';
 
 export interface SimApp {
   app: FastifyInstance;
@@ -24,6 +25,8 @@ export interface SimApp {
   clock: ManualClock;
   config: QpilotConfig;
   scaling: ScalingService;
+  /** The fleet's cluster, when asked for (`fleetMember`). */
+  member?: FleetMember;
   advance(ms: number): void;
   /** Resolves `p` while time passes a second at a time and the changes in flight are looked at. */
   settle<T>(p: Promise<T>): Promise<T>;
@@ -39,6 +42,11 @@ export async function simApp(
     requestTimeoutMs?: number;
     /** The hub of issue 13 (its routes are absent without it). */
     hub?: HubDeps;
+    /**
+     * A cluster of the fleet under this id (ADR 17), steered by a controller of its own over
+     * the same simulated cluster, with its own view of the decision log.
+     */
+    fleetMember?: string;
     /** A real store (SQLite, PostgreSQL) instead of memory. */
     store?: Pick<Store, 'decisions' | 'samples' | 'policyStates'> &
       Partial<Pick<Store, 'ping' | 'description'>>;
@@ -78,21 +86,27 @@ export async function simApp(
   };
   const cluster = options.cluster ? options.cluster(sim) : sim;
   const metrics = new ServiceMetrics({ processMetrics: false });
-  const scaling = new ScalingService({
-    observer: metrics.observer,
-    cluster,
-    clock,
-    settings: {
-      ...DEFAULT_SETTINGS,
-      namespaces: config.namespaces,
-      autoScaleEnabled: false,
-      ...options.settings,
-    },
-    policy: servingPolicies(options.models),
-    log: options.store?.decisions ?? options.log ?? new MemoryDecisionLog(),
-    policyStates: options.store?.policyStates,
-    verifyTimeoutMs: 60_000,
-  });
+  const log = options.store?.decisions ?? options.log ?? new MemoryDecisionLog();
+  const controller = (decisions: DecisionLog) =>
+    new ScalingService({
+      observer: metrics.observer,
+      cluster,
+      clock,
+      settings: {
+        ...DEFAULT_SETTINGS,
+        namespaces: config.namespaces,
+        autoScaleEnabled: false,
+        ...options.settings,
+      },
+      policy: servingPolicies(options.models),
+      log: decisions,
+      policyStates: options.store?.policyStates,
+      verifyTimeoutMs: 60_000,
+    });
+  const scaling = controller(log);
+  const member = options.fleetMember
+    ? { id: options.fleetMember, cluster, scaling: controller(log.forCluster(options.fleetMember)) }
+    : undefined;
   const samples = options.store?.samples ?? new MemorySampleStore();
   const sampler = createSampler(cluster, clock, samples);
   const app = await buildApp({
@@ -111,6 +125,9 @@ export async function simApp(
     ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     models: options.models,
     ...(options.hub ? { hub: options.hub } : {}),
+    ...(member
+      ? { fleet: { member: (id: string) => (id === member.id ? member : undefined) } }
+      : {}),
   });
   return {
     app,
@@ -118,6 +135,7 @@ export async function simApp(
     clock,
     config,
     scaling,
+    ...(member ? { member } : {}),
     advance: (ms) => {
       clock.advance(ms);
       sim.sync();
