@@ -117,11 +117,15 @@ function sameOrigin(origin: string, host: string | undefined): boolean {
 const ACTIONS = new Set(['/app/stat']);
 
 /**
- * Every POST changes the cluster or the settings, and the load test acts on the target; every
- * other route only reads.
+ * Every POST (and DELETE) changes the cluster, the settings or the hub, and the load test acts
+ * on the target; every other route only reads.
  */
 export function isMutating(request: FastifyRequest): boolean {
-  return request.method === 'POST' || ACTIONS.has(request.routeOptions.url ?? '');
+  return (
+    request.method === 'POST' ||
+    request.method === 'DELETE' ||
+    ACTIONS.has(request.routeOptions.url ?? '')
+  );
 }
 
 const OPEN_PATHS = new Set(['/health', '/ready']);
@@ -141,7 +145,7 @@ export async function installSecurity(
 ): Promise<void> {
   await app.register(cors, {
     origin: options.corsOrigins.length > 0 ? options.corsOrigins : false,
-    methods: ['GET', 'POST'],
+    methods: ['GET', 'POST', 'DELETE'],
     allowedHeaders: ['Authorization', 'Content-Type'],
   });
   await app.register(rateLimit, {

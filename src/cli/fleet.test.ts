@@ -114,5 +114,12 @@ describe('a fleet of clusters', () => {
     expect((await again.get('/clusters/east/autoscale/status')).body).toMatchObject({
       cluster_reachable: false,
     });
+
+    // Deleted, it is steered no more, and the home cluster's routes are untouched.
+    const deleted = await fetch(`${again.url}/clusters/east`, { method: 'DELETE' });
+    expect(deleted.status).toBe(200);
+    expect((await again.get('/clusters/east/autoscale/status')).status).toBe(404);
+    expect((await again.get('/clusters')).body.clusters).toEqual([]);
+    expect((await again.get('/config')).status).toBe(200);
   }, 120_000);
 });

@@ -260,6 +260,16 @@ export async function startServer(
         fleet.join(id);
         logger.info({ cluster: id }, `steering the cluster "${id}" through its agent`);
       },
+      forgotten: (id) => {
+        fleet.leave(id).then(
+          () => logger.info({ cluster: id }, `no longer steering the cluster "${id}"`),
+          (err: unknown) =>
+            logger.warn(
+              { cluster: id, err: String(err) },
+              'stopping a cluster’s controller failed',
+            ),
+        );
+      },
     },
   });
   late.hub = hub;

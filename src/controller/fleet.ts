@@ -35,6 +35,15 @@ export class Fleet {
     return member;
   }
 
+  /** Stops steering a cluster: its loop stops, and the changes it was making are recorded. */
+  async leave(clusterId: string): Promise<void> {
+    const member = this.members.get(clusterId);
+    if (!member) return;
+    this.members.delete(clusterId);
+    await member.scaling.close();
+    await member.stop?.();
+  }
+
   member(clusterId: string): FleetMember | undefined {
     return this.members.get(clusterId);
   }

@@ -101,6 +101,14 @@ describe.each(databases)('the hub store on %s', (_name, open) => {
       expect(await store.ingestTotals('prod')).toEqual([
         { kind: 'pod_metrics', batches: 1, items: 5, lastCollectedMs: 2000 },
       ]);
+
+      // Deleted: the cluster, its agents and batches; another cluster's stay.
+      expect(await store.deleteCluster('prod')).toBe(true);
+      expect(await store.getCluster('prod')).toBeUndefined();
+      expect(await store.listAgents('prod')).toEqual([]);
+      expect(await store.ingestTotals('prod')).toEqual([]);
+      expect(await store.ingestTotals('staging')).toHaveLength(1);
+      expect(await store.deleteCluster('prod')).toBe(false);
     } finally {
       await sql.close();
     }

@@ -72,6 +72,11 @@ export interface HubStore {
   createCluster(c: ClusterRecord): Promise<boolean>;
   getCluster(id: string): Promise<ClusterRecord | undefined>;
   listClusters(): Promise<ClusterRecord[]>;
+  /**
+   * Forgets a cluster: its keys, agents, batches and operators' actions, in one transaction;
+   * false when there was none. Its decisions stay in the decision log until retention.
+   */
+  deleteCluster(id: string): Promise<boolean>;
   saveAgent(a: AgentRecord): Promise<void>;
   listAgents(clusterId?: string): Promise<AgentRecord[]>;
   /**
@@ -229,6 +234,16 @@ export class SqlHubStore implements HubStore {
     return (await this.sql.all<ClusterRow>('SELECT * FROM hub_clusters ORDER BY id')).map(
       toCluster,
     );
+  }
+
+  async deleteCluster(id: string): Promise<boolean> {
+    const results = await this.sql.transaction([
+      { sql: 'DELETE FROM hub_batches WHERE cluster_id = ?', params: [id] },
+      { sql: 'DELETE FROM hub_actions WHERE cluster_id = ?', params: [id] },
+      { sql: 'DELETE FROM hub_agents WHERE cluster_id = ?', params: [id] },
+      { sql: 'DELETE FROM hub_clusters WHERE id = ? RETURNING id', params: [id] },
+    ]);
+    return (results[3]?.length ?? 0) === 1;
   }
 
   async saveAgent(a: AgentRecord): Promise<void> {

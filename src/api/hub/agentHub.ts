@@ -18,6 +18,8 @@ export const HEARTBEAT_INTERVAL_SEC = 30;
 export interface HubEvents {
   /** The hub knows a cluster: at start-up, when registered here, or first seen through another replica. */
   known?(clusterId: string): void;
+  /** A cluster was deleted here: nothing steers it any more. */
+  forgotten?(clusterId: string): void;
   registered?(clusterId: string, agentId: string, version: string): void;
   deregistered?(clusterId: string, agentId: string, reason: string): void;
   /** A batch arrived; `duplicate` when its key was stored already (the ack was lost). */
@@ -122,6 +124,20 @@ export class AgentHub {
       });
     this.remember(cluster);
     return { cluster, apiKey, secretKey };
+  }
+
+  /**
+   * Deletes a cluster: its keys (its agents are refused from now on, and their sockets
+   * closed), its agents, batches and actions. QP_ERR_NOT_FOUND when there is none.
+   */
+  async deleteCluster(id: string): Promise<void> {
+    if (!(await this.deps.store.deleteCluster(id)))
+      throw new QpError('QP_ERR_NOT_FOUND', `cluster "${id}" not found`, { cluster: id });
+    this.secrets.delete(id);
+    this.hashes.delete(id);
+    for (const [k, a] of this.agents) if (a.clusterId === id) this.agents.delete(k);
+    this.deps.switchboard.hangUp(id);
+    this.deps.events?.forgotten?.(id);
   }
 
   /**

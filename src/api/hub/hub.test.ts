@@ -22,10 +22,12 @@ afterEach(async () => {
 async function hubWithCluster(id = 'prod', options: Parameters<typeof startTestHub>[0] = {}) {
   const h = await startTestHub(options);
   cleanups.push(() => h.close());
+  const token = options.config?.apiToken;
   const res = await h.t.app.inject({
     method: 'POST',
     url: '/clusters',
     payload: { id, name: 'Production' },
+    ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
   });
   expect(res.statusCode).toBe(201);
   const body = res.json<{ api_key: string; secret_key: string }>();
@@ -268,6 +270,37 @@ describe('the hub', () => {
     expect(res.json<{ error: string }>().error).toMatch(/not steered by this qpilot/);
     const bad = await h.t.app.inject({ method: 'GET', url: '/clusters/-bad/decisions' });
     expect(bad.statusCode).toBe(400);
+  });
+
+  it('deletes a cluster with the API token: its agent is hung up on and refused, its records gone', async () => {
+    const token = 'api-token-0123456789abcdef';
+    const { h, ...keys } = await hubWithCluster('prod', { config: { apiToken: token } });
+    const a = await agentOf(h, keys, { firstBackoffMs: 50 });
+    await eventually('the socket', () => h.switchboard.state('prod').sockets.length > 0);
+    await a.outbox.add([{ pod: 'web-0', cpuMillicores: 1 }], {
+      kind: 'pod_metrics',
+      collectedAtMs: 1000,
+    });
+    await eventually('a batch', async () => (await h.store.hub.ingestTotals('prod')).length > 0);
+    const anonymous = await h.t.app.inject({ method: 'DELETE', url: '/clusters/prod' });
+    expect(anonymous.statusCode).toBe(401);
+    expect((await clusterView(h)).reachable).toBe(true);
+    const auth = { authorization: `Bearer ${token}` };
+    const res = await h.t.app.inject({ method: 'DELETE', url: '/clusters/prod', headers: auth });
+    expect(res.statusCode).toBe(200);
+    expect(h.switchboard.state('prod').sockets).toEqual([]);
+    // It comes back, and is refused: the cluster's key is gone.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(h.switchboard.reachable('prod')).toBe(false);
+    expect(a.logs.join('\n')).toMatch(/401/);
+    expect(await h.store.hub.getCluster('prod')).toBeUndefined();
+    expect(await h.store.hub.listAgents('prod')).toEqual([]);
+    expect(await h.store.hub.ingestTotals('prod')).toEqual([]);
+    const again = await h.t.app.inject({ method: 'DELETE', url: '/clusters/prod', headers: auth });
+    expect(again.statusCode).toBe(404);
+    expect(
+      (await h.t.app.inject({ method: 'GET', url: '/clusters/prod', headers: auth })).statusCode,
+    ).toBe(404);
   });
 
   it('marks an agent deregistered when it stops', async () => {

@@ -143,6 +143,34 @@ export function clusterRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
   );
 
+  app.delete(
+    '/clusters/:id',
+    {
+      schema: {
+        summary:
+          'Forget a cluster: its keys, agents, batches and actions; its controller stops (its decisions stay until retention)',
+        tags: ['hub'],
+        params: Type.Object({ id: ClusterId }),
+        response: { 200: Open, 409: errorResponses[400], ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      if (id === deps.homeClusterId)
+        throw new QpError(
+          'QP_ERR_CONFLICT',
+          `cluster "${id}" is this qpilot's home cluster (--agent-cluster): it cannot be deleted while qpilot steers it`,
+          { cluster: id },
+        );
+      await hub.hub.deleteCluster(id);
+      request.log.info({ cluster: id }, 'cluster deleted');
+      return {
+        success: true,
+        message: `cluster "${id}" deleted; its agents are refused from now on`,
+      };
+    },
+  );
+
   app.get(
     '/clusters/:id/batches',
     {

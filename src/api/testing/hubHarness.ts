@@ -21,6 +21,7 @@ import { Rng } from '../../core/rng.js';
 import { openStore, type Store } from '../../store/openStore.js';
 import { AgentHub, type HubEvents } from '../hub/agentHub.js';
 import type { Leadership } from '../../controller/scalingService.js';
+import type { QpilotConfig } from '../../config/config.js';
 import { type SimApp, simApp } from './simApp.js';
 
 export interface TestHub {
@@ -36,7 +37,13 @@ export interface TestHub {
 }
 
 export async function startTestHub(
-  options: { dir?: string; port?: number; events?: HubEvents; leadership?: Leadership } = {},
+  options: {
+    dir?: string;
+    port?: number;
+    events?: HubEvents;
+    leadership?: Leadership;
+    config?: Partial<QpilotConfig>;
+  } = {},
 ): Promise<TestHub> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'qpilot-hub-'));
   const clock = new RealClock();
@@ -63,6 +70,7 @@ export async function startTestHub(
   late.hub = hub;
   await hub.load();
   const t = await simApp({
+    ...(options.config ? { config: options.config } : {}),
     hub: {
       hub,
       switchboard,

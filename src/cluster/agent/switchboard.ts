@@ -200,14 +200,17 @@ export class Switchboard {
    */
   hangUpAll(): number {
     let n = 0;
-    for (const list of [...this.sockets.values()])
-      for (const s of list) {
-        s.hangUp?.();
-        n++;
-      }
-    this.sockets.clear();
-    this.polls.clear();
+    for (const id of [...this.sockets.keys(), ...this.polls.keys()]) n += this.hangUp(id);
     return n;
+  }
+
+  /** Closes the sockets of one cluster's agents and forgets their polls (the cluster is gone). */
+  hangUp(clusterId: string): number {
+    const list = this.sockets.get(clusterId) ?? [];
+    for (const s of list) s.hangUp?.();
+    this.sockets.delete(clusterId);
+    this.polls.delete(clusterId);
+    return list.length;
   }
 
   /** Fails every call in flight (the hub is stopping). */
