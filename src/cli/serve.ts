@@ -62,18 +62,23 @@ export async function startServer(
     clock: hubClock,
     secretKey: (id) => late.hub?.secretKey(id),
   });
-  const { cluster, clock, sim, description, kubeConfig, inCluster, agentClusterId } =
-    await createCluster(
-      config,
-      io,
-      true,
-      (method, attempt, error) =>
-        logger.warn(
-          { method, attempt, err: error.message },
-          'Kubernetes API call failed; retrying',
-        ),
-      switchboard,
-    );
+  // homeAgentCluster: the hub's id of the home cluster when serve steers it through its agent.
+  const {
+    cluster,
+    clock,
+    sim,
+    description,
+    kubeConfig,
+    inCluster,
+    agentClusterId: homeAgentCluster,
+  } = await createCluster(
+    config,
+    io,
+    true,
+    (method, attempt, error) =>
+      logger.warn({ method, attempt, err: error.message }, 'Kubernetes API call failed; retrying'),
+    switchboard,
+  );
   // The demo's seed 004 routes act on its web Deployment unless told otherwise.
   if (sim && config.scenario === 'demo' && !config.targetDeployment)
     config.targetDeployment = 'web';
@@ -104,8 +109,6 @@ export async function startServer(
   });
   logger.info({ store: store.description }, `decisions are kept in ${store.description}`);
   const metrics = new ServiceMetrics();
-  /** The hub's id of the home cluster when serve steers it through its agent (--agent-cluster). */
-  const homeAgentCluster = agentClusterId;
   const elector = leaderElection(config, {
     clock,
     kubeConfig,
