@@ -140,22 +140,18 @@ export async function startServer(
   void watches?.started;
   /** The Autopilots of a cluster steered through its agent, read through it (ADR 17). */
   const remoteAutopilots = (target: AgentCluster, reachable: () => boolean, id: string) => {
-    // Said once every five minutes per error, not at every refresh.
-    const lastLogged = new Map<string, number>();
+    const warn = warnEveryFiveMinutes(logger, hubClock);
     const reader = new AgentAutopilots({
       calls: target,
       clock: hubClock,
       reachable,
       readsAutopilots: () => late.hub?.takes(id, 'autopilot_status') ?? false,
-      onError: (err) => {
-        const text = String(err);
-        if ((lastLogged.get(text) ?? -Infinity) > hubClock.now() - 300_000) return;
-        lastLogged.set(text, hubClock.now());
-        logger.warn(
-          { cluster: id, err: text },
+      onError: (err) =>
+        warn(
+          String(err),
+          { cluster: id },
           "the cluster's Autopilots could not be read through its agent (nothing is decided until they are)",
-        );
-      },
+        ),
     });
     void reader.start();
     const controller = new AutopilotController({
@@ -362,14 +358,13 @@ export async function startServer(
  * five minutes each, not at every retry.
  */
 function startWatches(config: QpilotConfig, kc: KubeConfig, logger: Logger, clock: Clock) {
-  const lastLogged = new Map<string, number>();
-  const warn = (what: string) => (err: unknown) => {
-    const text = `${what}: ${err instanceof Error ? err.message : String(err)}`;
-    const now = clock.now();
-    if ((lastLogged.get(text) ?? 0) > now - 300_000) return;
-    lastLogged.set(text, now);
-    logger.warn({ err: text }, `${what}; it is retried`);
-  };
+  const warnOnce = warnEveryFiveMinutes(logger, clock);
+  const warn = (what: string) => (err: unknown) =>
+    warnOnce(
+      `${what}: ${err instanceof Error ? err.message : String(err)}`,
+      {},
+      `${what}; it is retried`,
+    );
   const cache = config.kubeWatch
     ? new KubeWorkloadCache(kc, {
         requestTimeoutMs: config.kubeRequestTimeoutMs,
@@ -390,6 +385,20 @@ function startWatches(config: QpilotConfig, kc: KubeConfig, logger: Logger, cloc
     stop: async () => {
       await Promise.all([cache?.stop(), autopilots.stop()]);
     },
+  };
+}
+
+/**
+ * A warning for errors a retry loop meets again and again: each text is logged once every five
+ * minutes, not at every retry.
+ */
+function warnEveryFiveMinutes(logger: Logger, clock: Clock) {
+  const lastLogged = new Map<string, number>();
+  return (text: string, fields: Record<string, unknown>, message: string) => {
+    const now = clock.now();
+    if ((lastLogged.get(text) ?? -Infinity) > now - 300_000) return;
+    lastLogged.set(text, now);
+    logger.warn({ ...fields, err: text }, message);
   };
 }
 

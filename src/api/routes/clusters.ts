@@ -18,7 +18,6 @@ import type { AgentView, ClusterView } from '../hub/agentHub.js';
 import { ClusterIdSchema, errorResponses } from '../schemas.js';
 
 const Open = Type.Object({}, { additionalProperties: true });
-const ClusterId = ClusterIdSchema;
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
 function agentJson(a: AgentView) {
@@ -94,7 +93,10 @@ export function clusterRoutes(app: FastifyInstance, deps: AppDeps): void {
         summary: "Register a cluster; its agent's API key and secret key are shown once",
         tags: ['hub'],
         body: Type.Object(
-          { id: ClusterId, name: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })) },
+          {
+            id: ClusterIdSchema,
+            name: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
+          },
           { additionalProperties: false },
         ),
         response: { 201: Open, 409: errorResponses[400], ...errorResponses },
@@ -133,7 +135,7 @@ export function clusterRoutes(app: FastifyInstance, deps: AppDeps): void {
       schema: {
         summary: 'One cluster, its agents and what they ingested',
         tags: ['hub'],
-        params: Type.Object({ id: ClusterId }),
+        params: Type.Object({ id: ClusterIdSchema }),
         response: { 200: Open, ...errorResponses },
       },
     },
@@ -150,7 +152,7 @@ export function clusterRoutes(app: FastifyInstance, deps: AppDeps): void {
         summary:
           'Forget a cluster: its keys, agents, batches and actions; its controller stops (its decisions stay until retention)',
         tags: ['hub'],
-        params: Type.Object({ id: ClusterId }),
+        params: Type.Object({ id: ClusterIdSchema }),
         response: { 200: Open, 409: errorResponses[400], ...errorResponses },
       },
     },
@@ -177,7 +179,7 @@ export function clusterRoutes(app: FastifyInstance, deps: AppDeps): void {
       schema: {
         summary: 'The newest batches an agent sent of one kind',
         tags: ['hub'],
-        params: Type.Object({ id: ClusterId }),
+        params: Type.Object({ id: ClusterIdSchema }),
         querystring: Type.Object({
           kind: Type.Enum(['pod_metrics', 'node_metrics', 'nodes', 'events']),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
@@ -210,7 +212,7 @@ export function clusterRoutes(app: FastifyInstance, deps: AppDeps): void {
       schema: {
         summary: "The newest actions operators sent to the cluster's agent, and their outcomes",
         tags: ['hub'],
-        params: Type.Object({ id: ClusterId }),
+        params: Type.Object({ id: ClusterIdSchema }),
         querystring: Type.Object({
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
         }),
@@ -243,7 +245,7 @@ export function clusterRoutes(app: FastifyInstance, deps: AppDeps): void {
       schema: {
         summary: "Send a signed action to the cluster's agent and wait for its result",
         tags: ['hub'],
-        params: Type.Object({ id: ClusterId }),
+        params: Type.Object({ id: ClusterIdSchema }),
         body: ActionBody,
         response: { 200: Open, ...errorResponses },
       },

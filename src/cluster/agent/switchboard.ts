@@ -200,7 +200,7 @@ export class Switchboard {
    */
   hangUpAll(): number {
     let n = 0;
-    for (const id of [...this.sockets.keys(), ...this.polls.keys()]) n += this.hangUp(id);
+    for (const id of new Set([...this.sockets.keys(), ...this.polls.keys()])) n += this.hangUp(id);
     return n;
   }
 
