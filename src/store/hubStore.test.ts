@@ -102,6 +102,9 @@ describe.each(databases)('the hub store on %s', (_name, open) => {
         { kind: 'pod_metrics', batches: 1, items: 5, lastCollectedMs: 2000 },
       ]);
 
+      // A cluster that is not registered: nothing is deleted, not even batches under its id.
+      expect(await store.deleteCluster('staging')).toBe(false);
+      expect(await store.ingestTotals('staging')).toHaveLength(1);
       // Deleted: the cluster, its agents and batches; another cluster's stay.
       expect(await store.deleteCluster('prod')).toBe(true);
       expect(await store.getCluster('prod')).toBeUndefined();

@@ -237,10 +237,12 @@ export class SqlHubStore implements HubStore {
   }
 
   async deleteCluster(id: string): Promise<boolean> {
+    // Only a registered cluster's rows: a cluster that is not there leaves the store as it was.
+    const registered = 'cluster_id = ? AND EXISTS (SELECT 1 FROM hub_clusters WHERE id = ?)';
     const results = await this.sql.transaction([
-      { sql: 'DELETE FROM hub_batches WHERE cluster_id = ?', params: [id] },
-      { sql: 'DELETE FROM hub_actions WHERE cluster_id = ?', params: [id] },
-      { sql: 'DELETE FROM hub_agents WHERE cluster_id = ?', params: [id] },
+      { sql: `DELETE FROM hub_batches WHERE ${registered}`, params: [id, id] },
+      { sql: `DELETE FROM hub_actions WHERE ${registered}`, params: [id, id] },
+      { sql: `DELETE FROM hub_agents WHERE ${registered}`, params: [id, id] },
       { sql: 'DELETE FROM hub_clusters WHERE id = ? RETURNING id', params: [id] },
     ]);
     return (results[3]?.length ?? 0) === 1;
