@@ -167,7 +167,8 @@ async function apply(ops: Op[], logs: DecisionLog[], ids: number[][]): Promise<v
 }
 
 function comparable(s: DecisionStats) {
-  const round = (v: number | null) => (v === null ? null : Math.round(v * 1e6) / 1e6);
+  // Running totals may leave -1e-17 where the plain sum is 0: rounded, both are 0 (not -0).
+  const round = (v: number | null) => (v === null ? null : Math.round(v * 1e6) / 1e6 + 0);
   return {
     ...s,
     averageCpuUsageMillicores: round(s.averageCpuUsageMillicores),
