@@ -19,6 +19,7 @@ import {
   type KneeEstimate,
   observeService,
   observeStartups,
+  servingSettled,
   RETAKE_AFTER,
   type ServiceModelState,
   updateMode,
@@ -158,7 +159,9 @@ function learn(
   const ratio = service.latencyP95Ms / slo.latencyP95Ms;
   const breached = ratio > 1 || (service.dropRatio ?? 0) > slo.maxDropRatio;
   const starting = o.pods.some((p) => !p.ready && !p.deleting && p.phase !== 'Failed');
-  observeService(m, { rho: usage.cpuOfLimit ?? 0, ratio, breached }, !starting);
+  const serving = o.pods.filter((p) => p.ready && !p.deleting).length;
+  const settled = servingSettled(m, serving, o.timeMs);
+  observeService(m, { rho: usage.cpuOfLimit ?? 0, ratio, breached }, !starting && settled);
   const estimate = estimateKnee(m);
   updateMode(m, o.timeMs, estimate, slo.breachesToHandBack);
   if (m.mode === 'learned') return { estimate, control: 'learned', ratio };

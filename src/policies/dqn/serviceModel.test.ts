@@ -8,6 +8,8 @@ import {
   observeService,
   parseServiceModel,
   RETAKE_AFTER,
+  servingSettled,
+  SETTLE_MS,
   updateMode,
 } from './serviceModel.js';
 
@@ -86,6 +88,33 @@ describe('the knee learned from latency', () => {
     observeService(m, { rho: 0.4, ratio: 0.3, breached: false });
     expect(estimateKnee(m).brokenFrom).toBeUndefined();
   });
+
+  it('starts a forgotten breach afresh: one reading within the SLO does not bring it back', () => {
+    const m = emptyServiceModel();
+    for (let k = 0; k < 5; k++) observeService(m, { rho: 0.67, ratio: 1.5, breached: true });
+    for (let k = 0; k <= FORGET_BREACH_AFTER; k++)
+      observeService(m, { rho: 0.4, ratio: 0.3, breached: false });
+    expect(estimateKnee(m).brokenFrom).toBeUndefined();
+    // Its old average (1.5) moved a tenth of the way to 0.6 would still read as a breach.
+    for (let k = 0; k < 3; k++) observeService(m, { rho: 0.67, ratio: 0.6, breached: false });
+    const e = estimateKnee(m);
+    expect(e.brokenFrom).toBeUndefined();
+    expect(e.knee).toBeGreaterThan(0.8);
+  });
+
+  it('takes no pair until the serving pods have been unchanged for 30 s', () => {
+    const m = emptyServiceModel();
+    // Pods first seen have served for as long as anyone knows.
+    expect(servingSettled(m, 4, 0)).toBe(true);
+    expect(servingSettled(m, 5, 1000)).toBe(false);
+    expect(servingSettled(m, 5, 1000 + SETTLE_MS - 1)).toBe(false);
+    expect(servingSettled(m, 5, 1000 + SETTLE_MS)).toBe(true);
+    // A scale-down: metrics-server still spreads the load over the old count.
+    expect(servingSettled(m, 3, SETTLE_MS + 16_000)).toBe(false);
+    expect(servingSettled(m, 3, 2 * SETTLE_MS + 16_000)).toBe(true);
+    // A clock that went back (a restored state from another replica) starts again.
+    expect(servingSettled(m, 3, 0)).toBe(false);
+  });
 });
 
 describe('who decides', () => {
@@ -113,6 +142,7 @@ describe('who decides', () => {
   it('round-trips through its exported form and refuses what is not one', () => {
     const m = emptyServiceModel();
     observeService(m, { rho: 0.5, ratio: 0.5, breached: false });
+    servingSettled(m, 3, 45_000);
     expect(parseServiceModel(JSON.parse(JSON.stringify(m)))).toEqual(m);
     expect(parseServiceModel({ bins: [1, 2] })).toBeUndefined();
     expect(parseServiceModel(null)).toBeUndefined();

@@ -49,6 +49,8 @@ export const FORGET_BREACH_AFTER = 240;
 export interface ServiceModelState {
   bins: (ServiceBin | null)[];
   samples: number;
+  /** How many pods served at the last reading, and since when (ms): see `servingSettled`. */
+  serving?: { pods: number; sinceMs: number };
   /** Measured time from a pod's start to Ready, averaged. */
   startupMs?: number;
   /** Pods seen not yet Ready (names): their startup counts when they are. */
@@ -91,7 +93,9 @@ export function observeService(m: ServiceModelState, r: ServiceReading, steady =
   if (m.recentBreaches.length > BREACH_WINDOW) m.recentBreaches.shift();
   if (!steady || !(r.rho > 0) || !Number.isFinite(r.ratio) || r.ratio < 0) return;
   const i = Math.min(BINS - 1, Math.floor(r.rho / BIN_WIDTH));
-  const bin = m.bins[i] ?? { n: 0, rho: 0, ratio: 0, last: 0 };
+  const old = m.bins[i];
+  // A forgotten breach is gone: its average must not come back with the next reading.
+  const bin = old && !forgotten(m, old) ? old : { n: 0, rho: 0, ratio: 0, last: 0 };
   bin.n++;
   // A running mean for the first samples, then an average that follows a changing workload.
   const w = Math.max(1 / bin.n, 0.1);
@@ -134,6 +138,28 @@ export function observeStartups(
   m.startingPods = still.slice(0, 400);
 }
 
+function forgotten(m: ServiceModelState, b: ServiceBin): boolean {
+  return b.ratio > 1 && m.samples - b.last > FORGET_BREACH_AFTER;
+}
+
+/**
+ * After the set of serving pods changes, metrics-server's CPU (a 15 s window, up to 15 s late)
+ * still shows the old spread of load while the latency already shows the new one: a scale-down
+ * reads as a breach at the old, lower utilisation. Pairs wait this long after a change.
+ */
+export const SETTLE_MS = 30_000;
+
+/**
+ * Notes how many pods serve now; whether they have served unchanged for `SETTLE_MS`. Pods
+ * first seen (qpilot just started) are taken as settled, as they were before this was noted.
+ */
+export function servingSettled(m: ServiceModelState, pods: number, nowMs: number): boolean {
+  if (!m.serving) m.serving = { pods, sinceMs: nowMs - SETTLE_MS };
+  else if (m.serving.pods !== pods || nowMs < m.serving.sinceMs)
+    m.serving = { pods, sinceMs: nowMs };
+  return nowMs - m.serving.sinceMs >= SETTLE_MS;
+}
+
 export interface KneeEstimate {
   /** Utilisation of the limit at which p95 latency reaches the SLO, as far as it is known. */
   knee: number;
@@ -154,7 +180,7 @@ export function estimateKnee(m: ServiceModelState): KneeEstimate {
   const ws: number[] = [];
   for (const b of m.bins) {
     if (!b || b.n < MIN_BIN_SAMPLES) continue;
-    if (b.ratio > 1 && m.samples - b.last > FORGET_BREACH_AFTER) continue;
+    if (forgotten(m, b)) continue;
     if (b.ratio <= 1) {
       const bound = 1 - b.ratio * (1 - Math.min(b.rho, 0.99));
       lower = lower === undefined ? bound : Math.max(lower, bound);
@@ -261,6 +287,11 @@ export function parseServiceModel(value: unknown): ServiceModelState | undefined
     samples: v.samples,
     ...(typeof v.startupMs === 'number' && Number.isFinite(v.startupMs)
       ? { startupMs: v.startupMs }
+      : {}),
+    ...(v.serving &&
+    Number.isFinite(Number(v.serving.pods)) &&
+    Number.isFinite(Number(v.serving.sinceMs))
+      ? { serving: { pods: Number(v.serving.pods), sinceMs: Number(v.serving.sinceMs) } }
       : {}),
     startingPods: Array.isArray(v.startingPods)
       ? v.startingPods.filter((p): p is string => typeof p === 'string')
