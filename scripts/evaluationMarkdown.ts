@@ -47,6 +47,7 @@ for (const t of traces) {
 const lines: string[] = [];
 const overall = { win: 0, loss: 0, tie: 0, none: 0 };
 for (const [profile, list] of byProfile) {
+  if (!list.some((t) => t.results.some((r) => r.policy === 'dqn'))) continue;
   const knee = list[0]?.kneeUtilization;
   lines.push(
     `### ${profile}${knee !== undefined ? ` (latency meets the SLO up to ${(knee * 100).toFixed(0)} % CPU)` : ''}`,
@@ -81,7 +82,29 @@ for (const [profile, list] of byProfile) {
     '',
   );
 }
-lines.push(
-  `All profiles: dqn wins ${overall.win}, loses ${overall.loss}, ties ${overall.tie}, no verdict ${overall.none}.`,
+if (overall.win + overall.loss + overall.tie + overall.none > 0)
+  lines.push(
+    `All profiles: dqn wins ${overall.win}, loses ${overall.loss}, ties ${overall.tie}, no verdict ${overall.none}.`,
+  );
+
+// dqn-vertical against the VPA, where a file holds both (replicas fixed, requests change).
+const vertical = traces.filter((t) =>
+  ['vpa', 'dqn-vertical'].every((p) => t.results.some((r) => r.policy === p)),
 );
+if (vertical.length > 0) {
+  const three = (x: number) => `${x.toFixed(3)} %`;
+  lines.push(
+    '',
+    '| trace | vpa: cost, violations, dropped, actions | dqn-vertical: cost, violations, dropped, actions | cost dqn-vertical / vpa |',
+    '|---|---|---|---:|',
+  );
+  for (const t of vertical) {
+    const [vpa, dqnV] = ['vpa', 'dqn-vertical'].map((p) => t.results.find((r) => r.policy === p)!);
+    const cell = (r: typeof vpa) =>
+      `${core(r!.costCoreHours)}, ${three(r!.sloViolationPct)}, ${three(r!.droppedPct)}, ${r!.scalingActions}`;
+    lines.push(
+      `| ${t.trace} | ${cell(vpa)} | ${cell(dqnV)} | ${ratio(dqnV!.costCoreHours, vpa!.costCoreHours)} |`,
+    );
+  }
+}
 console.log(lines.join('\n'));

@@ -10,6 +10,7 @@ import { DEFAULT_RATE_LIMITS, applyGuardrails } from '../policies/guardrails.js'
 import {
   type UsageHistory,
   type VerticalState,
+  memoryFloorBytes,
   scaled,
   verticalState,
 } from '../policies/dqnVertical/vertical.js';
@@ -114,7 +115,10 @@ export class VerticalEnv implements Env {
       o,
       {
         cpuMillicores: scaled(size.cpuRequestMillicores, cpuAction, this.options.scaleFactor),
-        memoryBytes: scaled(size.memoryRequestBytes, memoryAction, this.options.scaleFactor),
+        memoryBytes: Math.max(
+          scaled(size.memoryRequestBytes, memoryAction, this.options.scaleFactor),
+          memoryFloorBytes(this.history),
+        ),
       },
       { explanation: { reasoning: '', factors: [] } },
     );

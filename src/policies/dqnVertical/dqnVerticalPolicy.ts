@@ -23,6 +23,8 @@ import {
   VERTICAL_HISTORY,
   VERTICAL_HEADS,
   type VerticalState,
+  memoryFloorBytes,
+  PEAK_HOURS,
   scaled,
   verticalState,
 } from './vertical.js';
@@ -41,6 +43,8 @@ function explain(
   s: VerticalState,
   cpu: HeadAction,
   memory: HeadAction,
+  /** The day's peak memory (with margin) when it, not the memory head, set the request. */
+  floorBytes?: number,
 ): { reasoning: string; factors: string[] } {
   const trend = (t: number, level: number) =>
     t > 0.02 * level ? 'increasing' : t < -0.02 * level ? 'decreasing' : 'stable';
@@ -55,10 +59,15 @@ function explain(
   else if (cpuUse < 0.4) factors.push('cpu_utilization_low');
   if (s.features[3]! > 0.85) factors.push('memory_near_limit');
   if (s.features[8]! > 0) factors.push('pods_restarted');
+  if (floorBytes !== undefined) factors.push('memory_day_peak');
   const say = (what: string, a: HeadAction) =>
     a === 'MAINTAIN' ? `keep ${what}` : `${a === 'INCREASE' ? 'increase' : 'decrease'} ${what}`;
+  const memorySaid =
+    floorBytes === undefined
+      ? say('memory', memory)
+      : `memory at ${Math.round(floorBytes / 2 ** 20)} MiB, 15 % over the busiest pod's peak of the last day (the memory head chose to ${say('memory', memory)})`;
   return {
-    reasoning: `CPU at ${Math.round(cpuUse * 100)} % of its request (${cpuTrend}), memory at ${Math.round(s.features[1]! * 100)} % (${memTrend}): ${say('CPU', cpu)}, ${say('memory', memory)}.`,
+    reasoning: `CPU at ${Math.round(cpuUse * 100)} % of its request (${cpuTrend}), memory at ${Math.round(s.features[1]! * 100)} % (${memTrend}): ${say('CPU', cpu)}, ${memorySaid}.`,
     factors,
   };
 }
@@ -98,6 +107,8 @@ export class DqnVerticalPolicy implements ScalingPolicy {
       const cpuAction = HEAD_ACTIONS[ac]!;
       const memoryAction = HEAD_ACTIONS[am]!;
       const h = this.history(workloadKey(o));
+      const chosenMemory = scaled(size.memoryRequestBytes, am, input.scaleFactor);
+      const floor = memoryFloorBytes(h);
       const q = (t: Float32Array) =>
         Array.from(t.subarray(r * 3, r * 3 + 3), (v) => Math.round(v * 1e4) / 1e4);
       return verticalDecision(
@@ -105,7 +116,7 @@ export class DqnVerticalPolicy implements ScalingPolicy {
         o,
         {
           cpuMillicores: scaled(size.cpuRequestMillicores, ac, input.scaleFactor),
-          memoryBytes: scaled(size.memoryRequestBytes, am, input.scaleFactor),
+          memoryBytes: Math.max(chosenMemory, floor),
         },
         {
           qValues: { cpu: q(qCpu!), memory: q(qMem!) },
@@ -119,7 +130,12 @@ export class DqnVerticalPolicy implements ScalingPolicy {
             nextStepCpuMillicores: extrapolate(h.cpu) * 1000,
             nextStepMemoryBytes: extrapolate(h.memory),
           },
-          explanation: explain(s, cpuAction, memoryAction),
+          explanation: explain(
+            s,
+            cpuAction,
+            memoryAction,
+            floor > chosenMemory ? floor : undefined,
+          ),
         },
       );
     });
@@ -132,7 +148,15 @@ export class DqnVerticalPolicy implements ScalingPolicy {
   /** Usage of the last decisions (the trend features) and the restarts already seen. */
   exportState(namespace: string, name: string): unknown {
     const h = this.histories.get(workloadKey({ namespace, name }));
-    return h && { cpu: [...h.cpu], memory: [...h.memory], restarts: h.restarts };
+    return (
+      h && {
+        cpu: [...h.cpu],
+        memory: [...h.memory],
+        restarts: h.restarts,
+        ...(h.memoryPeaks ? { memoryPeaks: [...h.memoryPeaks] } : {}),
+        ...(h.peakHourMs !== undefined ? { peakHourMs: h.peakHourMs } : {}),
+      }
+    );
   }
 
   importState(namespace: string, name: string, state: unknown): void {
@@ -144,6 +168,11 @@ export class DqnVerticalPolicy implements ScalingPolicy {
       cpu: s.cpu.slice(-VERTICAL_HISTORY),
       memory: s.memory.slice(-VERTICAL_HISTORY),
       restarts: s.restarts,
+      // Older exports have no peaks: the floor then starts from what is seen next.
+      ...(numbers(s.memoryPeaks) ? { memoryPeaks: s.memoryPeaks.slice(-PEAK_HOURS) } : {}),
+      ...(typeof s.peakHourMs === 'number' && Number.isFinite(s.peakHourMs)
+        ? { peakHourMs: s.peakHourMs }
+        : {}),
     });
   }
 }

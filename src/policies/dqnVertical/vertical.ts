@@ -31,6 +31,39 @@ export interface UsageHistory {
   cpu: number[];
   memory: number[];
   restarts: number;
+  /** The busiest pod's memory in each hour of the last day, newest last (see memoryFloorBytes). */
+  memoryPeaks?: number[];
+  /** When the newest of those hours began. */
+  peakHourMs?: number;
+}
+
+/** Memory peaks are kept per hour, for a day: the VPA's memory histogram keeps peaks too. */
+export const PEAK_HOUR_MS = 3_600_000;
+export const PEAK_HOURS = 24;
+/** The VPA's safety margin over what it recommends from. */
+export const MEMORY_PEAK_MARGIN = 1.15;
+
+/**
+ * The least memory a pod may request: 15 % over the busiest pod's peak of the last day, as the
+ * VPA recommends from peaks. A pod's memory grows with the requests in flight, so a burst
+ * raises it on every pod at once; a head that shaves memory to the quiet hours' usage gets all
+ * of them OOM-killed by the next burst, and each kill drops everything they were serving.
+ */
+export function memoryFloorBytes(history: UsageHistory): number {
+  let peak = 0;
+  for (const b of history.memoryPeaks ?? []) if (b > peak) peak = b;
+  return peak * MEMORY_PEAK_MARGIN;
+}
+
+function notePeak(history: UsageHistory, bytes: number, nowMs: number): void {
+  const peaks = (history.memoryPeaks ??= []);
+  const since = history.peakHourMs;
+  if (since === undefined || nowMs < since || nowMs - since >= PEAK_HOUR_MS || !peaks.length) {
+    peaks.push(0);
+    if (peaks.length > PEAK_HOURS) peaks.shift();
+    history.peakHourMs = nowMs;
+  }
+  peaks[peaks.length - 1] = Math.max(peaks[peaks.length - 1]!, bytes);
 }
 
 export interface VerticalState {
@@ -55,6 +88,10 @@ export function verticalState(input: PolicyInput, history: UsageHistory): Vertic
   const cpu = usage.cpuUsageMillicores / n / 1000;
   const memory = usage.memoryUsageBytes / n;
   if (usage.measuredPods > 0) {
+    let busiest = 0;
+    for (const p of o.pods)
+      if (p.ready && p.usage && !p.deleting) busiest = Math.max(busiest, p.usage.memoryBytes);
+    notePeak(history, busiest, o.timeMs);
     history.cpu.push(cpu);
     history.memory.push(memory);
     if (history.cpu.length > VERTICAL_HISTORY) history.cpu.shift();
