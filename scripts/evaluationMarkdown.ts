@@ -34,7 +34,7 @@ const traces = [...merged.values()].map((t) => ({
   verdicts: verdicts(t.results, sloTargetPct),
 }));
 
-const pct = (x: number) => `${x.toFixed(2)} %`;
+const pct = (x: number, digits = 2) => `${x.toFixed(digits)} %`;
 const core = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 const ratio = (a: number, b: number) => `${(a / b).toFixed(3)}×`;
 
@@ -92,7 +92,6 @@ const vertical = traces.filter((t) =>
   ['vpa', 'dqn-vertical'].every((p) => t.results.some((r) => r.policy === p)),
 );
 if (vertical.length > 0) {
-  const three = (x: number) => `${x.toFixed(3)} %`;
   lines.push(
     '',
     '| trace | vpa: cost, violations, dropped, actions | dqn-vertical: cost, violations, dropped, actions | cost dqn-vertical / vpa |',
@@ -101,7 +100,7 @@ if (vertical.length > 0) {
   for (const t of vertical) {
     const [vpa, dqnV] = ['vpa', 'dqn-vertical'].map((p) => t.results.find((r) => r.policy === p)!);
     const cell = (r: typeof vpa) =>
-      `${core(r!.costCoreHours)}, ${three(r!.sloViolationPct)}, ${three(r!.droppedPct)}, ${r!.scalingActions}`;
+      `${core(r!.costCoreHours)}, ${pct(r!.sloViolationPct, 3)}, ${pct(r!.droppedPct, 3)}, ${r!.scalingActions}`;
     lines.push(
       `| ${t.trace} | ${cell(vpa)} | ${cell(dqnV)} | ${ratio(dqnV!.costCoreHours, vpa!.costCoreHours)} |`,
     );

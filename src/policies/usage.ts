@@ -13,6 +13,8 @@ export interface UsageSummary {
   /** What the HPA divides usage by, summed over the measured pods (0 when a request is missing). */
   cpuRequestMillicores: number;
   memoryUsageBytes: number;
+  /** The most memory any measured pod uses. */
+  busiestMemoryBytes: number;
   memoryRequestBytes: number;
   /** cpuUsage / cpuRequest over measured pods; undefined without metrics. */
   cpuUtilization?: number;
@@ -29,6 +31,7 @@ export function summarizeUsage(o: WorkloadObservation): UsageSummary {
     cpuUsageMillicores: 0,
     cpuRequestMillicores: 0,
     memoryUsageBytes: 0,
+    busiestMemoryBytes: 0,
     memoryRequestBytes: 0,
   };
   let cpuLimit = 0;
@@ -42,6 +45,7 @@ export function summarizeUsage(o: WorkloadObservation): UsageSummary {
     if (request.cpuMillicores === undefined) s.cpuRequestMissing ??= request.cpuMissing;
     s.cpuRequestMillicores += request.cpuMillicores ?? 0;
     s.memoryUsageBytes += p.usage.memoryBytes;
+    s.busiestMemoryBytes = Math.max(s.busiestMemoryBytes, p.usage.memoryBytes);
     s.memoryRequestBytes += request.memoryBytes ?? 0;
     cpuLimit += p.cpuLimitMillicores || (request.cpuMillicores ?? 0);
   }

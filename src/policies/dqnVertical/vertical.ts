@@ -88,10 +88,7 @@ export function verticalState(input: PolicyInput, history: UsageHistory): Vertic
   const cpu = usage.cpuUsageMillicores / n / 1000;
   const memory = usage.memoryUsageBytes / n;
   if (usage.measuredPods > 0) {
-    let busiest = 0;
-    for (const p of o.pods)
-      if (p.ready && p.usage && !p.deleting) busiest = Math.max(busiest, p.usage.memoryBytes);
-    notePeak(history, busiest, o.timeMs);
+    notePeak(history, usage.busiestMemoryBytes, o.timeMs);
     history.cpu.push(cpu);
     history.memory.push(memory);
     if (history.cpu.length > VERTICAL_HISTORY) history.cpu.shift();
